@@ -1,0 +1,52 @@
+"""The one Jinja environment, with filters that quote values for their target."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from functools import lru_cache
+
+from composegen.resources import templates_dir
+
+
+def yaml_str(value: object) -> str:
+    """A YAML double-quoted scalar holding exactly `value` (JSON strings are valid YAML 1.2)."""
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def compose_str(value: object) -> str:
+    """A YAML scalar that Compose reads back as exactly `value`: `$` is doubled so it is not interpolated."""
+    return yaml_str(str(value).replace("$", "$$"))
+
+
+def sh_word(value: object) -> str:
+    """One shell word holding exactly `value`."""
+    return shlex.quote(str(value))
+
+
+def env_value(value: object) -> str:
+    """A value for a Compose `.env` line, single-quoted so Compose takes it literally."""
+    text = str(value)
+    if "'" in text or "\n" in text:
+        raise ValueError("a .env value cannot hold a single quote or a newline")
+    return f"'{text}'"
+
+
+@lru_cache(maxsize=1)
+def environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters.update(yaml_str=yaml_str, compose_str=compose_str, sh_word=sh_word, env_value=env_value)
+    return env
+
+
+def render(template: str, **context: object) -> str:
+    return environment().get_template(template).render(**context)
