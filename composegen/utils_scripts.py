@@ -1,0 +1,11 @@
+"""The runtime scripts of utils/, as composegen renders them today (for init, patch and lint's drift check)."""
+
+from __future__ import annotations
+
+from composegen import stack
+from composegen.render import render
+
+
+def render_utils() -> dict[str, str]:
+    """{file name in utils/: content}. The scripts hold no per-stack values (options come from the environment)."""
+    return {name: render(f"utils/{name}.j2") for name in stack.UTILS_SCRIPTS}
