@@ -1,0 +1,340 @@
+"""Finding the Postgres services of a compose document, and what kind of image each one runs.
+
+`find_postgres_services(doc)` is the one place that answers "which services are Postgres?" for
+patch and lint. It reads the document the way Compose does: keys merged in with `<<:` count, and an
+image written as `${VAR:-postgres:16}` is read as its default. Helper images whose names merely
+contain "postgres" (exporters, pgadmin, pgbouncer, ...) are not Postgres services and are not listed.
+
+Kinds:
+- "official": the Docker Official Image `postgres`, from any registry, by any tag or digest.
+- "compatible": an image built on it that keeps its contract (same entrypoint, env and data paths).
+- "other-contract": a Postgres image with a different contract (other data path, env names or
+  entrypoint): the setup does not apply, and `reason` says why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OFFICIAL = "official"
+COMPATIBLE = "compatible"
+OTHER_CONTRACT = "other-contract"
+
+# The official image's data directory before 18, and its VOLUME paths (<= 17 and 18+).
+DEFAULT_PGDATA = "/var/lib/postgresql/data"
+IMAGE_VOLUME_PATHS = ("/var/lib/postgresql", "/var/lib/postgresql/data")
+
+# Repository paths (registry and tag removed, `library/` dropped) of images built on the official
+# one that keep its contract.
+_COMPATIBLE_REPOSITORIES = frozenset({
+    "postgis/postgis",
+    "pgvector/pgvector",
+    "timescale/timescaledb",
+    "timescale/timescaledb-postgis",
+    "immich-app/postgres",
+    "tensorchord/pgvecto-rs",
+    "tensorchord/vchord-postgres",
+    "pgautoupgrade/pgautoupgrade",
+    "paradedb/paradedb",
+    "apache/age",
+    "citusdata/citus",
+    "supabase/postgres",
+})
+
+# Postgres images that keep a different contract: {repository path prefix: why the setup does not apply}.
+_OTHER_CONTRACT_PREFIXES = {
+    "bitnami/postgresql": "bitnami's image keeps its data under /bitnami/postgresql and reads POSTGRESQL_* variables",
+    "bitnamilegacy/postgresql": "bitnami's image keeps its data under /bitnami/postgresql and reads POSTGRESQL_* variables",
+    "bitnamisecure/postgresql": "bitnami's image keeps its data under /bitnami/postgresql and reads POSTGRESQL_* variables",
+    "sourcegraph/postgresql": "sourcegraph's Postgres image keeps its data at /data and has its own entrypoint",
+    "sourcegraph/codeinsights-db": "sourcegraph's Postgres image keeps its data at /data and has its own entrypoint",
+    "sourcegraph/codeintel-db": "sourcegraph's Postgres image keeps its data at /data and has its own entrypoint",
+    "timescale/timescaledb-ha": "timescaledb-ha keeps its data under /home/postgres/pgdata and runs Patroni's entrypoint",
+    "crunchydata/crunchy-postgres": "Crunchy Data's image has its own entrypoint and data layout",
+    "zalando/spilo": "Spilo runs Patroni with its own data layout",
+    "cloudnative-pg/postgresql": "CloudNativePG's image is run by its Kubernetes operator, not by its own entrypoint",
+    "cloudnative-pg/postgis": "CloudNativePG's image is run by its Kubernetes operator, not by its own entrypoint",
+}
+
+_VARIABLE = re.compile(r"\$(?:\{(?P<braced>[^}]*)\}|(?P<bare>\w+))")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    registry: str | None  # docker.io, ghcr.io, ... (None when not written)
+    repository: str  # path without registry; `library/` dropped: "postgres", "pgvector/pgvector"
+    tag: str | None
+    digest: str | None
+
+    @property
+    def major(self) -> int | None:
+        """The Postgres major in the tag (`16-alpine`, `17.3`, `pg18`, `2.8.1-pg14`), when it says one."""
+        if not self.tag:
+            return None
+        match = re.search(r"(?:^|pg)(\d{2})(?:\b|[.-]|$)", self.tag)
+        return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class DataMount:
+    """A volume or bind mount that holds the service's database files (PGDATA or a parent of it)."""
+
+    kind: str  # "volume" (named), "bind", "anonymous"
+    source: str | None  # the volume name or host path as written; None for an anonymous volume
+    target: str
+    line: int  # 1-based line of the entry in `volumes:` (of the service, or of the anchor it comes from)
+    index: int  # its index in the service's `volumes` list
+
+
+@dataclass(frozen=True)
+class PostgresService:
+    name: str
+    image: str  # as Compose reads it: merges followed, `${VAR:-default}` replaced by its default
+    image_ref: ImageRef
+    kind: str  # OFFICIAL | COMPATIBLE | OTHER_CONTRACT
+    reason: str  # why it is that kind (for OTHER_CONTRACT: why the setup does not apply)
+    pgdata: str  # the data directory the server uses
+    data_mounts: tuple[DataMount, ...]  # mounts holding the only copy of its data
+    line: int  # 1-based line of the service's key under `services:`
+    image_line: int  # 1-based line of the `image:` value (in an anchor when it is merged in)
+    mapping: object  # the service's ruamel mapping, for callers that read more keys
+
+    @property
+    def data_mount(self) -> DataMount | None:
+        return self.data_mounts[0] if self.data_mounts else None
+
+    @property
+    def patchable(self) -> bool:
+        return self.kind in (OFFICIAL, COMPATIBLE)
+
+
+def interpolate_defaults(text: str) -> str | None:
+    """`text` with each `${VAR:-default}` / `${VAR-default}` replaced by its default and `$$` by `$`.
+
+    None when a variable has no default (`${VAR}`, `$VAR`, `${VAR:?err}`): its value is not known here.
+    """
+    unknown = False
+
+    def replace(match: re.Match) -> str:
+        nonlocal unknown
+        braced = match.group("braced")
+        if braced is None:
+            unknown = True
+            return ""
+        default = re.fullmatch(r"\w+:?-(.*)", braced, re.S)
+        if default is None:
+            unknown = True
+            return ""
+        return interpolate_defaults(default.group(1)) or ""
+
+    pieces = text.split("$$")
+    result = "$".join(_VARIABLE.sub(replace, piece) for piece in pieces)
+    return None if unknown else result
+
+
+def parse_image(image: str) -> ImageRef:
+    rest, _, digest = image.partition("@")
+    registry = None
+    first, slash, remainder = rest.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):
+        registry, rest = first, remainder
+    name, colon, tag = rest.rpartition(":") if ":" in rest.rsplit("/", 1)[-1] else (rest, "", "")
+    repository = name.lower()
+    if repository.startswith("library/"):
+        repository = repository[len("library/"):]
+    return ImageRef(registry, repository, tag or None, digest or None)
+
+
+def classify(ref: ImageRef) -> tuple[str, str] | None:
+    """(kind, reason) for a Postgres image; None for an image that is not a Postgres server."""
+    repository = ref.repository
+    if repository == "postgres":
+        return OFFICIAL, "the official postgres image"
+    for prefix, reason in _OTHER_CONTRACT_PREFIXES.items():
+        if repository == prefix or repository.startswith(prefix + "-") or repository.startswith(prefix + "/"):
+            return OTHER_CONTRACT, reason
+    if repository in _COMPATIBLE_REPOSITORIES:
+        return COMPATIBLE, f"{repository} is built on the official postgres image and keeps its contract"
+    if repository.rsplit("/", 1)[-1] == "postgres":
+        # `<namespace>/postgres` images (ghcr.io/immich-app/postgres, ...) are built on the official one.
+        return COMPATIBLE, f"{repository} is named after the official postgres image it is built on"
+    return None
+
+
+def _services(doc: object) -> dict:
+    data = getattr(doc, "data", doc)  # a ruamel mapping, or an object holding one as .data
+    services = data.get("services") if hasattr(data, "get") else None
+    return services if hasattr(services, "items") else {}
+
+
+def _line_of_key(mapping: object, key: str) -> int:
+    """1-based line of `key` in `mapping`; for a key merged in with `<<:`, its line in the anchor."""
+    try:
+        return mapping.lc.key(key)[0] + 1
+    except (AttributeError, KeyError, TypeError):
+        pass
+    for source in _merge_sources(mapping):
+        line = _line_of_key(source, key)
+        if line:
+            return line
+    return 0
+
+
+def _line_of_value(mapping: object, key: str) -> int:
+    try:
+        return mapping.lc.value(key)[0] + 1
+    except (AttributeError, KeyError, TypeError):
+        pass
+    for source in _merge_sources(mapping):
+        line = _line_of_value(source, key)
+        if line:
+            return line
+    return 0
+
+
+def _merge_sources(mapping: object) -> list:
+    """The mappings merged into `mapping` with `<<:`, in priority order (ruamel keeps them as `.merge`)."""
+    merged = getattr(mapping, "merge", None)
+    if not merged:
+        return []
+    # ruamel 0.19: a list of mappings; older versions: [(position, mapping), ...].
+    return [entry[1] if isinstance(entry, tuple) else entry for entry in merged]
+
+
+def environment_value(service: object, name: str) -> str | None:
+    """The value of variable `name` in the service's `environment` (map or list syntax)."""
+    environment = service.get("environment") if hasattr(service, "get") else None
+    if hasattr(environment, "items"):
+        value = environment.get(name)
+        return None if value is None else str(value)
+    if isinstance(environment, list):
+        for item in environment:
+            if isinstance(item, str):
+                key, sep, value = item.partition("=")
+                if key.strip() == name and sep:
+                    return value
+    return None
+
+
+def _normalise_path(path: str) -> str:
+    path = re.sub(r"/+", "/", path.strip())
+    return path.rstrip("/") or "/"
+
+
+def pgdata_of(service: object) -> str:
+    value = environment_value(service, "PGDATA")
+    if value:
+        resolved = interpolate_defaults(value)
+        if resolved:
+            return _normalise_path(resolved)
+    return DEFAULT_PGDATA
+
+
+def _holds_data(target: str, pgdata: str) -> bool:
+    """A mount at `target` holds the database: it is PGDATA, a parent of it, or the image's VOLUME path."""
+    if target in IMAGE_VOLUME_PATHS or target == pgdata:
+        return True
+    return target != "/" and pgdata.startswith(target + "/")
+
+
+def _volume_line(volumes: object, index: int) -> int:
+    try:
+        return volumes.lc.item(index)[0] + 1
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return 0
+
+
+def split_volume_spec(spec: str) -> list[str]:
+    """`src:dst[:mode]` split on the colons that are not inside `${...}` (`${DIR:-./db}:/var/lib/...`)."""
+    parts, depth, current = [], 0, ""
+    index = 0
+    while index < len(spec):
+        char = spec[index]
+        if spec.startswith("${", index):
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        if char == ":" and not depth:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+        index += 1
+    parts.append(current)
+    return parts
+
+
+def data_mounts(service: object, pgdata: str) -> tuple[DataMount, ...]:
+    volumes = service.get("volumes") if hasattr(service, "get") else None
+    if not isinstance(volumes, list):
+        return ()
+    found = []
+    for index, item in enumerate(volumes):
+        if isinstance(item, str):
+            parts = split_volume_spec(item)
+            if len(parts) == 1:
+                source, target, kind = None, parts[0], "anonymous"
+            else:
+                source, target = parts[0], parts[1]
+                kind = "bind" if source.startswith((".", "/", "~", "$")) else "volume"
+        elif hasattr(item, "get") and item.get("target"):
+            kind = str(item.get("type") or "volume")
+            if kind not in ("volume", "bind"):
+                continue  # tmpfs, npipe, cluster: nothing persists there
+            source = item.get("source")
+            source = None if source is None else str(source)
+            target = str(item["target"])
+            if kind == "volume" and source is None:
+                kind = "anonymous"
+        else:
+            continue
+        target = _normalise_path(interpolate_defaults(target) or target)
+        if _holds_data(target, pgdata):
+            found.append(DataMount(kind, source, target, _volume_line(volumes, index), index))
+    return tuple(found)
+
+
+def find_postgres_services(doc: object) -> list[PostgresService]:
+    """Every Postgres service of `doc` (a ruamel round-trip mapping, or an object with it as `.data`),
+    in file order, with its kind. Services whose image is not known (`${IMAGE}` without a default,
+    `build:` only) or is not a Postgres server are not listed.
+    """
+    found = []
+    services = _services(doc)
+    for name, service in services.items():
+        if not hasattr(service, "get"):
+            continue
+        raw_image = service.get("image")
+        if not isinstance(raw_image, str):
+            continue
+        image = interpolate_defaults(raw_image.strip())
+        if not image:
+            continue
+        ref = parse_image(image)
+        kind_reason = classify(ref)
+        if kind_reason is None:
+            continue
+        kind, reason = kind_reason
+        pgdata = pgdata_of(service)
+        found.append(PostgresService(
+            name=str(name),
+            image=image,
+            image_ref=ref,
+            kind=kind,
+            reason=reason,
+            pgdata=pgdata,
+            data_mounts=data_mounts(service, pgdata) if kind != OTHER_CONTRACT else (),
+            line=_line_of_key(services, name),
+            image_line=_line_of_value(service, "image"),
+            mapping=service,
+        ))
+    return found
+
+
+__all__ = [
+    "OFFICIAL", "COMPATIBLE", "OTHER_CONTRACT", "DEFAULT_PGDATA", "IMAGE_VOLUME_PATHS",
+    "ImageRef", "DataMount", "PostgresService",
+    "find_postgres_services", "classify", "parse_image", "interpolate_defaults", "environment_value",
+    "pgdata_of", "data_mounts", "split_volume_spec",
+]
