@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -40,14 +41,16 @@ def write_tree(target: Path, files: dict[str, tuple[str | bytes | None, int]], *
     """Create folder `target` holding `files` ({relative path: (content or None for a folder, mode)}).
 
     The tree is built in a sibling temporary folder and renamed into place, so either the whole
-    folder appears or nothing does. With `replace`, an existing `target` is swapped out only after
-    the new tree is complete.
+    folder appears or nothing does. Without `replace`, an existing empty `target` is replaced (the
+    rename itself refuses a non-empty one, so nothing that appeared meanwhile is lost). With
+    `replace`, an existing `target` is swapped out only after the new tree is complete.
     """
     target = Path(target).resolve()
     parent = target.parent
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".new", dir=parent))
     try:
-        os.chmod(staging, 0o755)
+        # The staging folder stays 0700 (mkdtemp's mode) until complete: no file is ever readable
+        # by others under a looser mode than its own, e.g. a .env before its chmod.
         for rel, (content, mode) in sorted(files.items()):
             dest = staging / rel
             if content is None:
@@ -56,16 +59,23 @@ def write_tree(target: Path, files: dict[str, tuple[str | bytes | None, int]], *
                 continue
             dest.parent.mkdir(parents=True, exist_ok=True)
             raw = content.encode("utf-8") if isinstance(content, str) else content
-            dest.write_bytes(raw)
+            fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode & 0o700)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(raw)
+                handle.flush()
+                os.fsync(handle.fileno())
             os.chmod(dest, mode)
-        if target.exists():
-            if not replace:
-                raise FileExistsError(str(target))
+        os.chmod(staging, 0o755)
+        if target.exists() and replace:
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
             os.rmdir(old)
             os.rename(target, old)
             os.rename(staging, target)
             shutil.rmtree(old, ignore_errors=True)
+        elif target.is_dir() and not target.is_symlink():
+            os.rename(staging, target)  # POSIX: replaces an empty folder, fails on a non-empty one
+        elif target.exists() or target.is_symlink():
+            raise FileExistsError(errno.EEXIST, "exists", str(target))
         else:
             os.rename(staging, target)
     except BaseException:

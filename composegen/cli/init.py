@@ -1,9 +1,59 @@
-"""`composegen init` (placeholder until its issue lands)."""
+"""`composegen init`: a new service folder from the catalog or from a spec."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 
 @click.command("init")
-def command() -> None:
-    """Not implemented yet."""
-    raise click.UsageError("'init' is not implemented yet")
+@click.argument("app", required=False)
+@click.option("--spec", "spec_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Render from a service spec (YAML, see schemas/service-spec.schema.json) instead of the catalog.")
+@click.option("--dir", "target", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to create (default: ./APP, or ./NAME from the spec).")
+@click.option("--postgres-version", type=int, help="Postgres major, 13-18 (default 17).")
+@click.option("--postgres-image", help="Postgres image keeping the official image's contract (default postgres:<version>-alpine).")
+@click.option("--schedule", help="Scheduled dump interval: <n>s, <n>m, <n>h, <n>d, or 0 for dumps on stop only (default 1h).")
+@click.option("--keep", type=int, help="Good dumps kept in data/ (default 3).")
+@click.option("--compression", help="zstd or gzip (default zstd).")
+@click.option("--dry-run", is_flag=True, help="Print the files that would be written; write nothing.")
+@click.option("--force", is_flag=True,
+              help="Rewrite the generated files of an existing folder; data/ and existing .env values are kept.")
+def command(app, spec_file, target, postgres_version, postgres_image, schedule, keep, compression, dry_run, force):
+    """Create a service folder for APP (see `composegen catalog list`) or for --spec FILE.
+
+    The folder holds compose.yaml (the app and its Postgres service), utils/ (the runtime scripts),
+    data/ (the dumps, mode 0700) and .env (generated secrets, mode 0600), plus a .gitignore.
+    """
+    from composegen import catalog, init_stack, spec
+    from composegen.errors import UserError
+
+    if (app is None) == (spec_file is None):
+        raise UserError("give either an APP from the catalog or --spec FILE (not both)")
+    service = spec.load_spec_file(spec_file) if spec_file is not None else catalog.load(app)
+    overrides = init_stack.Overrides(
+        postgres_version=postgres_version,
+        postgres_image=postgres_image,
+        schedule=schedule,
+        keep=keep,
+        compression=compression,
+    )
+    plan = init_stack.plan_init(service, target or init_stack.default_target(service), overrides, force=force)
+    if dry_run:
+        click.echo(_describe(plan), nl=False)
+        return
+    init_stack.write_plan(plan)
+    click.echo(f"created {plan.target}/ for {service.name}: cd {plan.target} && docker compose up -d"
+               if not plan.into_existing else f"updated {plan.target}/ (data/ and existing .env values kept)")
+
+
+def _describe(plan) -> str:
+    out = [f"# dry run: nothing written; {plan.target}/ would get:\n"]
+    for planned in plan.files:
+        name = planned.path + ("/" if planned.content is None else "")
+        out.append(f"\n# ==> {name} (mode {planned.mode:04o}, {planned.action})\n")
+        if planned.content is not None:
+            out.append(planned.content if planned.content.endswith("\n") else planned.content + "\n")
+    return "".join(out)

@@ -1,0 +1,47 @@
+"""The app catalog: one YAML file per app in this folder, each a service spec (see schemas/).
+
+Every entry is validated against schemas/catalog-entry.schema.json when it is loaded, so a bad
+entry can never render; tests/test_catalog.py loads them all.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from composegen.errors import UserError
+
+CATALOG_DIR = Path(__file__).resolve().parent
+
+
+def names() -> list[str]:
+    """App names, sorted (miniflux is not special here: `catalog list` is alphabetical)."""
+    return sorted(path.stem for path in CATALOG_DIR.glob("*.yaml"))
+
+
+def entry_path(name: str) -> Path:
+    if name in names():
+        return CATALOG_DIR / f"{name}.yaml"
+    close = difflib.get_close_matches(name, names(), n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise UserError(f"unknown app {name!r}{hint} (`composegen catalog list` shows them all)")
+
+
+def entry_text(name: str) -> str:
+    """The entry's data file as written (with its comments)."""
+    return entry_path(name).read_text(encoding="utf-8")
+
+
+def load(name: str):
+    """The validated ServiceSpec of app `name`."""
+    from composegen.spec import CATALOG_SCHEMA, parse_spec
+
+    path = entry_path(name)
+    spec = parse_spec(path.read_text(encoding="utf-8"), f"catalog/{path.name}", schema=CATALOG_SCHEMA)
+    if spec.name != name:
+        raise UserError(f"catalog/{path.name}: name: {spec.name!r} differs from the file name")
+    return spec
+
+
+def load_all() -> list:
+    return [load(name) for name in names()]

@@ -1,0 +1,248 @@
+"""Service specs: load one from YAML, validate it against schemas/, resolve its references.
+
+A spec is one app and its Postgres database (schemas/service-spec.schema.json). Catalog entries are
+specs too, checked by schemas/catalog-entry.schema.json, which extends the spec schema.
+
+Values in a spec are literal: they reach the generated files exactly as written. The only way to refer
+to .env is structured, so a `$` or `{` a user writes is never mistaken for a reference:
+`{secret: NAME}` and `{template: "postgres://{db.user}:{db.password}@{db.host}/{db.name}"}`.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from composegen.errors import UserError
+
+SPEC_SCHEMA = "service-spec.schema.json"
+CATALOG_SCHEMA = "catalog-entry.schema.json"
+
+DB_HOST = "postgres"  # the Postgres service's name, which is its host name on the stack's network
+DB_PORT = 5432
+PASSWORD_SECRET = "POSTGRES_PASSWORD"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A validated spec. `environment` values are still as written (literal, {secret} or {template})."""
+
+    name: str
+    image: str
+    database_name: str
+    database_user: str
+    description: str = ""
+    homepage: str = ""
+    command: tuple[str, ...] = ()
+    ports: tuple[str, ...] = ()
+    volumes: tuple[str, ...] = ()
+    environment: dict = field(default_factory=dict)
+    healthcheck: dict = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()
+    options: dict = field(default_factory=dict)
+
+    @property
+    def env_secrets(self) -> tuple[str, ...]:
+        """Every name generated into .env, the database password first."""
+        return (PASSWORD_SECRET, *self.secrets)
+
+    @classmethod
+    def from_document(cls, doc: dict) -> ServiceSpec:
+        return cls(
+            name=doc["name"],
+            image=doc["image"],
+            database_name=doc["database"]["name"],
+            database_user=doc["database"]["user"],
+            description=doc.get("description", ""),
+            homepage=doc.get("homepage", ""),
+            command=tuple(doc.get("command", ())),
+            ports=tuple(doc.get("ports", ())),
+            volumes=tuple(doc.get("volumes", ())),
+            environment=dict(doc.get("environment", {})),
+            healthcheck=dict(doc.get("healthcheck", {})),
+            secrets=tuple(doc.get("secrets", ())),
+            options=dict(doc.get("options", {})),
+        )
+
+
+# --- loading -------------------------------------------------------------------------------------
+
+
+def load_yaml(text: str, source: str) -> object:
+    """Parse YAML 1.2 (so `yes`, `on`, `0777` stay what YAML 1.2 says), one-line errors."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise UserError(f"{where}: invalid YAML: {problem}") from None
+    except YAMLError as exc:
+        raise UserError(f"{source}: invalid YAML: {' '.join(str(exc).split())}") from None
+
+
+def load_spec_file(path: Path) -> ServiceSpec:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UserError(f"cannot read spec {path}: {reason}") from None
+    return parse_spec(text, str(path))
+
+
+def parse_spec(text: str, source: str, schema: str = SPEC_SCHEMA) -> ServiceSpec:
+    doc = load_yaml(text, source)
+    validate(doc, source, schema)
+    spec = ServiceSpec.from_document(doc)
+    check_references(spec, source)
+    return spec
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _validator(schema: str):
+    import json
+
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    from composegen.resources import schemas_dir
+
+    resources = []
+    for path in sorted(schemas_dir().glob("*.schema.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        resources.append((path.name, Resource.from_contents(contents)))
+    registry = Registry().with_resources(resources)
+    root = registry.contents(schema)
+    return Draft202012Validator(root, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def schema_document(schema: str = SPEC_SCHEMA) -> dict:
+    return _validator(schema).schema
+
+
+def validate(doc: object, source: str, schema: str = SPEC_SCHEMA) -> None:
+    """Raise UserError naming the bad field's path and the schema's message."""
+    from jsonschema.exceptions import best_match
+
+    error = best_match(_validator(schema).iter_errors(doc))
+    if error is not None:
+        raise UserError(f"{source}: {field_path(error.absolute_path)}: {schema_message(error)}")
+
+
+def validate_options(options: dict, source: str) -> None:
+    """Check runtime options (e.g. from the command line) with the spec schema's own rules."""
+    validate({"name": "x", "image": "x", "database": {"name": "x", "user": "x"}, "options": options}, source)
+
+
+def field_path(parts) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def schema_message(error) -> str:
+    """The validator's message; a failed pattern says what the field is instead of printing the regex."""
+    # oneOf failures: the most relevant branch's message is the useful one.
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        from jsonschema.exceptions import best_match
+
+        inner = best_match(error.context)
+        if inner is not None and inner.validator != "type":
+            return schema_message(inner)
+        return f"{_short(error.instance)} is not a string, an integer, a boolean, {{secret: NAME}} or {{template: TEXT}}"
+    if error.validator == "pattern":
+        what = error.schema.get("description")
+        return f"{_short(error.instance)} is not valid" + (f" ({what})" if what else "")
+    if error.validator == "not" and isinstance(error.schema.get("not"), dict) and "const" in error.schema["not"]:
+        return f"{_short(error.instance)} is reserved"
+    return error.message
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# --- references ----------------------------------------------------------------------------------
+
+_DB_FIELDS = ("db.user", "db.name", "db.host", "db.port", "db.password")
+
+
+def check_references(spec: ServiceSpec, source: str) -> None:
+    """Every {secret: NAME} and {template} placeholder must name something the spec generates."""
+    for key, value in spec.environment.items():
+        compose_env_value(value, spec, f"{source}: environment.{key}")
+
+
+def interpolation(name: str) -> str:
+    """Compose interpolation of a .env entry: a missing .env fails loudly instead of passing ''."""
+    return "${" + name + ":?set " + name + " in .env}"
+
+
+def compose_literal(text: str) -> str:
+    """Text that Compose reads back as exactly `text` (`$` doubled: Compose interpolates every string)."""
+    return text.replace("$", "$$")
+
+
+def compose_env_value(value: object, spec: ServiceSpec, where: str = "environment") -> str:
+    """An environment value as Compose text: literals escaped, references turned into interpolation."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return compose_literal(value)
+    if "secret" in value:
+        return _secret(value["secret"], spec, where)
+    return _template(value["template"], spec, where)
+
+
+def _secret(name: str, spec: ServiceSpec, where: str) -> str:
+    if name not in spec.env_secrets:
+        known = ", ".join(spec.env_secrets)
+        raise UserError(f"{where}: secret {name!r} is not declared under secrets: (known: {known})")
+    return interpolation(name)
+
+
+def _template(text: str, spec: ServiceSpec, where: str) -> str:
+    try:
+        pieces = list(string.Formatter().parse(text))
+    except ValueError as exc:
+        raise UserError(f"{where}: bad template {_short(text)}: {exc} (write {{{{ or }}}} for a literal brace)") from None
+    out = []
+    for literal, name, spec_part, conversion in pieces:
+        out.append(compose_literal(literal))
+        if name is None:
+            continue
+        if spec_part or conversion:
+            raise UserError(f"{where}: placeholder {{{name}}} takes no format or conversion")
+        out.append(_placeholder(name, spec, where))
+    return "".join(out)
+
+
+def _placeholder(name: str, spec: ServiceSpec, where: str) -> str:
+    values = {
+        "db.user": spec.database_user,
+        "db.name": spec.database_name,
+        "db.host": DB_HOST,
+        "db.port": str(DB_PORT),
+    }
+    if name in values:
+        return values[name]
+    if name == "db.password":
+        return interpolation(PASSWORD_SECRET)
+    if name.startswith("secret."):
+        return _secret(name[len("secret."):], spec, where)
+    known = ", ".join("{" + n + "}" for n in (*_DB_FIELDS, "secret.NAME"))
+    raise UserError(f"{where}: unknown placeholder {{{name}}} (known: {known})")
