@@ -1,0 +1,119 @@
+"""One compose file, parsed once with ruamel (round-trip, so every node knows its line and column)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# `# composegen: ignore[CG001]` or `ignore[CG001, literal-password]` silences those rules on this
+# line and the next one (so the comment can sit above the key it is about).
+_IGNORE_COMMENT = re.compile(r"#\s*composegen:\s*ignore\[([^\]]*)\]")
+
+
+@dataclass
+class ParseError:
+    line: int
+    column: int
+    message: str
+
+
+@dataclass
+class ComposeDocument:
+    path: Path  # as given or found (what findings print)
+    text: str
+    data: object = None  # the ruamel CommentedMap, or None when the file did not parse
+    parse_error: ParseError | None = None
+    ignores: dict[int, set[str]] = field(default_factory=dict)  # 1-based line -> rule ids/names
+    _postgres: list | None = None
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def services(self) -> dict:
+        from ruamel.yaml.comments import CommentedMap
+
+        if isinstance(self.data, CommentedMap):
+            services = self.data.get("services")
+            if isinstance(services, CommentedMap):
+                return services
+        return {}
+
+    def postgres_services(self) -> list:
+        """composegen.detect.PostgresService of each Postgres service (`.name`, `.mapping`, `.kind`, ...)."""
+        if self._postgres is None:
+            from composegen.lint.postgres_services import find_postgres_services
+
+            self._postgres = find_postgres_services(self)
+        return self._postgres
+
+    def is_ignored(self, line: int, rule_keys: tuple[str, ...]) -> bool:
+        for at in (line, line - 1):
+            names = self.ignores.get(at)
+            if names and any(key in names for key in rule_keys):
+                return True
+        return False
+
+
+def inline_ignores(text: str) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    if "composegen:" not in text:  # most files: skip the per-line scan
+        return found
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _IGNORE_COMMENT.search(line)
+        if match:
+            found[number] = {name.strip() for name in match.group(1).split(",") if name.strip()}
+    return found
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="rt")
+    return yaml
+
+
+def parse_text(path: Path, text: str) -> ComposeDocument:
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    document = ComposeDocument(path=path, text=text, ignores=inline_ignores(text))
+    try:
+        document.data = _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        problem = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+        document.parse_error = ParseError(line, column, f"not valid YAML: {problem}")
+    except YAMLError as exc:
+        document.parse_error = ParseError(1, 1, f"not valid YAML: {str(exc).splitlines()[0] if str(exc) else exc!r}")
+    else:
+        document.parse_error = _shape_error(document.data)
+    return document
+
+
+def _shape_error(data: object) -> ParseError | None:
+    """Compose needs a mapping at the top and under `services`: anything else cannot be a compose file."""
+    from ruamel.yaml.comments import CommentedMap
+
+    if data is None:
+        return None  # an empty file: nothing to check
+    if not isinstance(data, CommentedMap):
+        return ParseError(1, 1, "not a compose file: the top level is not a mapping")
+    services = data.get("services")
+    if services is not None and not isinstance(services, CommentedMap):
+        line, column = data.lc.value("services") if "services" in data.lc.data else (0, 0)
+        return ParseError(line + 1, column + 1, "not a compose file: `services` is not a mapping")
+    return None
+
+
+def load(path: Path) -> ComposeDocument:
+    """Parse `path`. Invalid YAML or bytes that are not UTF-8 become `parse_error`, not an exception."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return ComposeDocument(path=path, text="", parse_error=ParseError(line, 1, "not valid UTF-8 text"))
+    return parse_text(path, text)

@@ -1,0 +1,93 @@
+"""Run the rules over the compose files: parse each file once, honour config and inline ignores."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from composegen.errors import UserError
+from composegen.lint import discovery, git
+from composegen.lint.config import LintConfig
+from composegen.lint.context import LintContext, stack_paths_for_git
+from composegen.lint.document import load
+from composegen.lint.finding import Finding, Severity
+from composegen.lint.rule import Rule
+from composegen.lint.rules import ALL_RULES
+from composegen.lint.rules.invalid_yaml import RULE as INVALID_YAML
+
+# Parsing is pure Python (~3 ms for a small compose file): past this many files, use every core.
+PARALLEL_THRESHOLD = 64
+
+
+@dataclass
+class LintResult:
+    files: list[Path]
+    findings: list[Finding]
+    rules: list[Rule]  # the rules that ran, each with its configured severity
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for finding in self.findings if finding.severity == severity)
+
+    def fails(self, threshold: Severity) -> bool:
+        return any(finding.severity >= threshold for finding in self.findings)
+
+
+def active_rules(config: LintConfig) -> list[Rule]:
+    return [
+        dataclasses.replace(rule, severity=config.severity_of(rule))
+        for rule in ALL_RULES
+        if rule.id not in config.disabled
+    ]
+
+
+def lint_file(path: Path, rules: list[Rule], context: LintContext) -> list[Finding]:
+    try:
+        document = load(path)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if document.parse_error is not None:
+        rules = [rule for rule in rules if rule.id == INVALID_YAML.id]
+    findings = []
+    for rule in rules:
+        for issue in rule.check(document, context):
+            if document.is_ignored(issue.line, (rule.id, rule.name)):
+                continue
+            findings.append(Finding(str(path), issue.line, issue.column, rule.id, rule.severity, issue.message))
+    return findings
+
+
+# Set in the parent before the pool forks, so workers inherit the rendered scripts and git's answers.
+_SHARED: tuple[list[Rule], LintContext] | None = None
+
+
+def _lint_in_worker(path: Path) -> list[Finding]:
+    rules, context = _SHARED
+    return lint_file(path, rules, context)
+
+
+def _lint_all(files: list[Path], rules: list[Rule], context: LintContext) -> list[Finding]:
+    global _SHARED
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [finding for path in files for finding in lint_file(path, rules, context)]
+    if any(rule.name == "utils-drift" for rule in rules):
+        context.rendered_utils  # render once in the parent: the forked workers inherit it
+    _SHARED = (rules, context)
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            chunk = max(1, len(files) // (workers * 4))
+            return [finding for findings in pool.map(_lint_in_worker, files, chunksize=chunk) for finding in findings]
+    finally:
+        _SHARED = None
+
+
+def run(paths: list[Path], config: LintConfig, patterns: tuple[str, ...] = discovery.COMPOSE_FILE_NAMES) -> LintResult:
+    files = [path for path in discovery.compose_files(paths, patterns) if not config.is_excluded(path)]
+    rules = active_rules(config)
+    context = LintContext(git_ignored=git.ignored([p for path in files for p in stack_paths_for_git(path)]))
+    findings = sorted(_lint_all(files, rules, context))
+    return LintResult(files=files, findings=findings, rules=rules)

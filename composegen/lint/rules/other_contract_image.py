@@ -1,0 +1,32 @@
+"""CG012: a Postgres image whose contract differs from the official image's (the setup cannot apply)."""
+
+from composegen.lint.finding import Severity
+from composegen.lint.positions import key_position
+from composegen.lint.rule import Issue, Rule
+
+
+def check(document, context):
+    for found in document.postgres_services():
+        if found.patchable:
+            continue
+        line, column = key_position(document.services, found.name)
+        yield Issue(line, column, f"Postgres service '{found.name}' runs {found.image}: {found.reason}, so "
+                    f"composegen's dump/restore setup does not apply; fix: back its data up another way, or "
+                    f"move it to the official postgres image and run composegen patch {document.path}")
+
+
+RULE = Rule(
+    id="CG012",
+    name="other-contract-image",
+    severity=Severity.warning,
+    summary="Postgres image with a different contract: no dump/restore setup possible.",
+    explanation=(
+        "composegen's runtime relies on the official postgres image's contract (docker-entrypoint.sh, "
+        "POSTGRES_* variables, /docker-entrypoint-initdb.d, PGDATA). Images such as bitnami/postgresql or "
+        "sourcegraph's keep their data elsewhere and start differently, so `composegen patch` leaves them "
+        "alone and their data still lives only in a volume. Fix: back them up by other means, or switch "
+        "the service to the official image (or one built on it) and run `composegen patch <compose file>`; "
+        "silence this finding per service with `# composegen: ignore[CG012]` once that is handled."
+    ),
+    check=check,
+)

@@ -1,0 +1,32 @@
+"""CG006: a Postgres service stopped with SIGKILL."""
+
+from composegen.lint.finding import Severity
+from composegen.lint.positions import value_position
+from composegen.lint.rule import Issue, Rule
+
+_KILL = {"SIGKILL", "KILL", "9"}
+
+
+def check(document, context):
+    for found in document.postgres_services():
+        name, service = found.name, found.mapping
+        signal = service.get("stop_signal")
+        if signal is not None and str(signal).strip().upper() in _KILL:
+            line, column = value_position(service, "stop_signal")
+            yield Issue(line, column, f"Postgres service '{name}' is stopped with {signal}: no stop-time dump, "
+                        f"no clean shutdown; fix: stop_signal: SIGTERM")
+
+
+RULE = Rule(
+    id="CG006",
+    name="stop-signal-kill",
+    severity=Severity.error,
+    summary="stop_signal is SIGKILL.",
+    explanation=(
+        "SIGKILL cannot be caught: Postgres gets no chance to checkpoint and the entrypoint cannot take the "
+        "stop-time dump, so every `docker compose stop` or `down` loses what was written since the last "
+        "scheduled dump and the next start runs crash recovery. Fix: `stop_signal: SIGTERM` (the "
+        "entrypoint turns it into a fast shutdown and a final dump)."
+    ),
+    check=check,
+)

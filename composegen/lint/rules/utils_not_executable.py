@@ -1,0 +1,53 @@
+"""CG004: utils/ scripts the container cannot execute."""
+
+import os
+
+from composegen import stack
+from composegen.lint import compose_model
+from composegen.lint.finding import Severity
+from composegen.lint.positions import key_position
+from composegen.lint.rule import Issue, Rule
+from composegen.lint.rules._stack_files import mount_of, utils_folder
+
+
+def executed_scripts() -> list[str]:
+    # lib.sh is sourced by the others, never executed: its mode does not matter.
+    return [name for name in stack.UTILS_SCRIPTS if not name.endswith(".sh")]
+
+
+def check(document, context):
+    checked = set()
+    for found in document.postgres_services():
+        name, service = found.name, found.mapping
+        if not compose_model.runs_composegen_entrypoint(service):
+            continue
+        folder = utils_folder(document, service)
+        if folder in checked:
+            continue
+        checked.add(folder)
+        mount = mount_of(service, stack.CONTAINER_UTILS)
+        line, column = mount.position if mount else key_position(document.services, name)
+        for script in executed_scripts():
+            try:
+                mode = os.stat(folder / script).st_mode
+            except OSError:
+                continue  # missing: utils-drift reports it
+            if not mode & 0o111:
+                yield Issue(line, column, f"utils/{script} is not executable (mode {mode & 0o7777:04o}); "
+                            f"fix: chmod 0755 {folder / script}")
+
+
+RULE = Rule(
+    id="CG004",
+    name="utils-not-executable",
+    severity=Severity.error,
+    summary="utils/ scripts are not executable.",
+    explanation=(
+        "The container runs utils/entrypoint as PID 1 and utils/dump, utils/healthcheck and utils/restore "
+        "directly; without the execute bit the container fails to start (permission denied) or the "
+        "healthcheck fails. This happens after a copy or checkout that drops modes. Fix: "
+        "`chmod 0755 utils/*` (or `composegen patch <compose file>`, which rewrites utils/ with mode 0755), "
+        "and commit the mode (`git update-index --chmod=+x`)."
+    ),
+    check=check,
+)
