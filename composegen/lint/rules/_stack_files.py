@@ -1,10 +1,10 @@
-"""Where a stack's utils/ and data/ folders are on the host, from the service's own mounts."""
+"""The stack's utils/ and data/ folders for a rule, and the mount entry to point a finding at."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from composegen import stack
+from composegen import stack_paths
 from composegen.lint import compose_model
 
 
@@ -15,18 +15,9 @@ def mount_of(service, target: str):
     return None
 
 
-def host_folder(document, service, target: str, default: str) -> Path:
-    """The host folder mounted at `target` when it is a plain relative path, else `default` beside the file."""
-    entry = mount_of(service, target)
-    source = entry.source if entry is not None else None
-    if source and source.startswith(".") and "$" not in source:
-        return document.folder / source
-    return document.folder / default
-
-
 def utils_folder(document, service) -> Path:
-    return host_folder(document, service, stack.CONTAINER_UTILS, "utils")
+    return stack_paths.utils_folder(document.folder, service)
 
 
 def data_folder(document, service) -> Path:
-    return host_folder(document, service, stack.CONTAINER_DUMPS, "data")
+    return stack_paths.data_folder(document.folder, service)

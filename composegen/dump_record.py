@@ -1,0 +1,130 @@
+"""Reading what the runtime writes into data/: the record of the last attempt (composegen-status.json)
+and the dump files. The format is docs/runtime.md's ("data/"); `status` and `down` read it, never write it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from composegen import stack
+
+OUTCOMES = ("written", "skipped", "failed")
+_DUMP_NAME = re.compile(r"^cluster-(\d{8}T\d{6}Z)\.sql\.(zst|gz)$")
+
+
+class RecordError(Exception):
+    """The record exists but cannot be used (unreadable, not JSON, wrong shape)."""
+
+
+@dataclass(frozen=True)
+class LastGood:
+    file: str | None
+    time: datetime | None
+    size: int | None
+
+
+@dataclass(frozen=True)
+class DumpRecord:
+    outcome: str  # written | skipped | failed
+    time: datetime  # when the attempt ended (UTC)
+    trigger: str | None  # schedule | stop | manual
+    reason: str | None
+    duration_s: float | None
+    size: int | None
+    file: str | None
+    last_good: LastGood | None
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    path: Path
+    size: int
+    time: datetime  # from the name (cluster-YYYYmmddTHHMMSSZ), else the file's mtime
+
+
+def parse_time(text: object) -> datetime:
+    """A UTC ISO-8601 time (`2026-11-24T20:30:00Z`, with or without fractions or an offset)."""
+    if not isinstance(text, str):
+        raise ValueError(f"not a time: {text!r}")
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def _optional(data: dict, key: str, kind: type | tuple[type, ...]):
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise RecordError(f"`{key}` has the wrong type ({type(value).__name__})")
+    return value
+
+
+def parse_record(text: str) -> DumpRecord:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise RecordError("not a JSON object")
+    outcome = data.get("outcome")
+    if outcome not in OUTCOMES:
+        raise RecordError(f"unknown outcome {outcome!r}")
+    try:
+        time = parse_time(data.get("time"))
+    except ValueError as exc:
+        raise RecordError(f"bad `time`: {exc}") from None
+    last_good = None
+    raw_good = data.get("last_good")
+    if isinstance(raw_good, dict):
+        try:
+            good_time = parse_time(raw_good["time"]) if raw_good.get("time") else None
+        except ValueError as exc:
+            raise RecordError(f"bad `last_good.time`: {exc}") from None
+        last_good = LastGood(_optional(raw_good, "file", str), good_time, _optional(raw_good, "size", int))
+    duration = _optional(data, "duration_s", (int, float))
+    return DumpRecord(
+        outcome=outcome,
+        time=time,
+        trigger=_optional(data, "trigger", str),
+        reason=_optional(data, "reason", str),
+        duration_s=None if duration is None else float(duration),
+        size=_optional(data, "size", int),
+        file=_optional(data, "file", str),
+        last_good=last_good,
+    )
+
+
+def read_record(data_dir: Path) -> DumpRecord | None:
+    """The record in `data_dir`; None when there is none yet. RecordError when it is unusable."""
+    path = Path(data_dir) / stack.STATUS_FILE
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecordError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    return parse_record(text)
+
+
+def dump_files(data_dir: Path) -> list[DumpFile]:
+    """The good dumps in `data_dir` (never the `.cluster-*.tmp` being written), newest first."""
+    found = []
+    try:
+        entries = list(os.scandir(data_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    except PermissionError as exc:
+        raise RecordError(f"cannot list {data_dir}: {exc.strerror}") from None
+    for entry in entries:
+        match = _DUMP_NAME.match(entry.name)
+        if not match or not entry.is_file():
+            continue
+        info = entry.stat()
+        time = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        found.append(DumpFile(Path(entry.path), info.st_size, time))
+    return sorted(found, key=lambda dump: (dump.time, dump.path.name), reverse=True)

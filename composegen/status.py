@@ -1,0 +1,154 @@
+"""`composegen status`: how old and how big each Postgres service's newest good dump is, and how its
+last attempt went, read from the files in data/ (works whether or not the stack is running)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from composegen import detect, dump_record, stack, stack_paths
+from composegen.errors import UserError
+
+DEFAULT_MAX_AGE = timedelta(hours=26)
+
+
+@dataclass
+class ServiceStatus:
+    compose_file: Path
+    service: str
+    data_dir: Path | None  # None when the service has no dump setup
+    newest: dump_record.DumpFile | None = None
+    record: dump_record.DumpRecord | None = None
+    problems: list[str] = field(default_factory=list)  # each one makes the exit status 1
+    notes: list[str] = field(default_factory=list)  # worth saying, not a failure
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def as_dict(self, now: datetime) -> dict:
+        newest = self.newest
+        record = self.record
+        return {
+            "compose_file": str(self.compose_file),
+            "service": self.service,
+            "data_dir": None if self.data_dir is None else str(self.data_dir),
+            "ok": self.ok,
+            "problems": list(self.problems),
+            "notes": list(self.notes),
+            "newest_dump": None if newest is None else {
+                "file": newest.path.name,
+                "size": newest.size,
+                "time": _iso(newest.time),
+                "age_s": int((now - newest.time).total_seconds()),
+            },
+            "last_attempt": None if record is None else {
+                "outcome": record.outcome,
+                "time": _iso(record.time),
+                "trigger": record.trigger,
+                "reason": record.reason,
+                "duration_s": record.duration_s,
+                "size": record.size,
+                "file": record.file,
+            },
+        }
+
+
+def _iso(time: datetime) -> str:
+    return time.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_age(age: timedelta) -> str:
+    seconds = max(0, int(age.total_seconds()))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m {seconds}s"
+    return f"{seconds}s"
+
+
+def format_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def parse_max_age(text: str) -> timedelta:
+    """`26h`, `90m`, `2d`, `1d12h`, `3600s` (a bare number is seconds)."""
+    import re
+
+    text = text.strip()
+    if text.isdigit():
+        return timedelta(seconds=int(text))
+    parts = re.findall(r"(\d+(?:\.\d+)?)([dhms])", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        raise ValueError(f"not a duration: {text!r} (examples: 26h, 90m, 2d)")
+    scale = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    return timedelta(seconds=sum(float(n) * scale[u] for n, u in parts))
+
+
+def service_status(compose_file: Path, found: detect.PostgresService, max_age: timedelta, now: datetime) -> ServiceStatus:
+    from composegen.lint.compose_model import runs_composegen_entrypoint
+
+    status = ServiceStatus(compose_file, found.name, None)
+    if not found.patchable:
+        status.notes.append(f"not managed by composegen ({found.reason})")
+        return status
+    if not runs_composegen_entrypoint(found.mapping):
+        status.problems.append(f"no dump setup, so no dumps (run: composegen patch {compose_file})")
+        return status
+    data_dir = stack_paths.data_folder(compose_file.parent, found.mapping)
+    status.data_dir = data_dir
+    try:
+        dumps = dump_record.dump_files(data_dir)
+    except dump_record.RecordError as exc:
+        status.problems.append(str(exc))
+        dumps = []
+    status.newest = dumps[0] if dumps else None
+    try:
+        status.record = dump_record.read_record(data_dir)
+    except dump_record.RecordError as exc:
+        status.notes.append(f"the record {stack.STATUS_FILE} is unusable: {exc}")
+    else:
+        if status.record is None:
+            status.notes.append(f"no record of an attempt yet ({data_dir / stack.STATUS_FILE} is missing)")
+
+    if status.newest is None:
+        status.problems.append(f"no dump yet in {data_dir}")
+    elif now - status.newest.time > max_age:
+        status.problems.append(
+            f"the newest dump is {format_age(now - status.newest.time)} old (limit {format_age(max_age)})"
+        )
+    if status.record is not None and status.record.outcome == "failed":
+        reason = f": {status.record.reason}" if status.record.reason else ""
+        status.problems.append(f"the last attempt failed ({format_age(now - status.record.time)} ago){reason}")
+    return status
+
+
+def collect(paths: list[Path], max_age: timedelta = DEFAULT_MAX_AGE, now: datetime | None = None) -> list[ServiceStatus]:
+    """The status of every Postgres service in the compose files under `paths`."""
+    from composegen.lint.discovery import compose_files
+    from composegen.lint.document import load
+
+    now = now or datetime.now(timezone.utc)
+    statuses = []
+    for compose_file in compose_files(paths):
+        try:
+            document = load(compose_file)
+        except OSError as exc:
+            raise UserError(f"{compose_file}: cannot read: {exc.strerror or exc}") from None
+        if document.parse_error is not None:
+            error = document.parse_error
+            raise UserError(f"{compose_file}:{error.line}:{error.column}: {error.message}")
+        for found in document.postgres_services():
+            statuses.append(service_status(compose_file, found, max_age, now))
+    return statuses
