@@ -1,0 +1,91 @@
+"""The catalog: every entry is a valid, pinned spec that reaches its database; lookups suggest close names."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from composegen import catalog
+from composegen.errors import UserError
+from composegen.resources import schemas_dir
+from composegen.spec import CATALOG_SCHEMA, load_yaml, validate
+
+APPS = catalog.names()
+
+
+def test_the_catalog_has_at_least_twelve_apps_starting_with_miniflux():
+    assert len(APPS) >= 12
+    assert "miniflux" in APPS
+
+
+@pytest.mark.parametrize("name", APPS)
+def test_every_entry_validates_against_the_catalog_schema(name):
+    spec = catalog.load(name)  # validates: schema, references, file name
+    assert spec.name == name
+    assert spec.description and "\n" not in spec.description
+
+
+@pytest.mark.parametrize("name", APPS)
+def test_every_entry_reaches_its_database_with_the_generated_password(name):
+    spec = catalog.load(name)
+    templates = [v["template"] for v in spec.environment.values() if isinstance(v, dict) and "template" in v]
+    assert any("{db.password}" in t for t in templates), f"{name}: no environment value carries {{db.password}}"
+    assert any("{db.host}" in t for t in templates), f"{name}: no environment value names the database host"
+
+
+@pytest.mark.parametrize("name", APPS)
+def test_every_declared_secret_is_used(name):
+    spec = catalog.load(name)
+    used = set()
+    for value in spec.environment.values():
+        if isinstance(value, dict) and "secret" in value:
+            used.add(value["secret"])
+        if isinstance(value, dict) and "template" in value:
+            used.update(s for s in spec.secrets if "{secret." + s + "}" in value["template"])
+    assert set(spec.secrets) == used
+
+
+def test_the_catalog_schema_refuses_an_unpinned_image():
+    doc = load_yaml(catalog.entry_text("miniflux"), "miniflux.yaml")
+    for image in ("miniflux/miniflux", "miniflux/miniflux:latest"):
+        with pytest.raises(UserError, match=r"^m\.yaml: image: "):
+            validate({**doc, "image": image}, "m.yaml", CATALOG_SCHEMA)
+
+
+def test_the_catalog_schema_requires_a_description():
+    doc = load_yaml(catalog.entry_text("miniflux"), "miniflux.yaml")
+    del doc["description"]
+    with pytest.raises(UserError, match="'description' is a required property"):
+        validate(doc, "m.yaml", CATALOG_SCHEMA)
+
+
+def test_the_schemas_are_valid_json_schemas():
+    from jsonschema import Draft202012Validator
+
+    for path in schemas_dir().glob("*.schema.json"):
+        Draft202012Validator.check_schema(json.loads(path.read_text()))
+
+
+@pytest.mark.parametrize(("typo", "suggestion"), [("minflux", "miniflux"), ("gittea", "gitea"), ("nextclod", "nextcloud")])
+def test_an_unknown_app_suggests_close_names(typo, suggestion):
+    with pytest.raises(UserError, match=f"unknown app '{typo}'; did you mean .*{suggestion}"):
+        catalog.load(typo)
+
+
+def test_an_unknown_app_with_nothing_close_points_at_the_list():
+    with pytest.raises(UserError) as info:
+        catalog.load("zzzzqqq")
+    assert str(info.value) == "unknown app 'zzzzqqq' (`composegen catalog list` shows them all)"
+
+
+def test_a_path_is_not_an_app_name():
+    with pytest.raises(UserError, match="unknown app"):
+        catalog.load("../spec")
+
+
+def test_an_entry_whose_name_differs_from_its_file_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "alpha.yaml").write_text(catalog.entry_text("miniflux"))
+    monkeypatch.setattr(catalog, "CATALOG_DIR", tmp_path)
+    with pytest.raises(UserError, match=r"catalog/alpha\.yaml: name: 'miniflux' differs from the file name"):
+        catalog.load("alpha")
