@@ -1,9 +1,25 @@
-"""`composegen down` (placeholder until its issue lands)."""
+"""`composegen down [PATH] [-- ARGS]`: stop, confirm a good stop-time dump, then `docker compose down ARGS`."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 
-@click.command("down")
-def command() -> None:
-    """Not implemented yet."""
-    raise click.UsageError("'down' is not implemented yet")
+@click.command("down", context_settings={"ignore_unknown_options": False})
+@click.argument("path", required=False, type=click.Path(path_type=Path), default=Path("."))
+@click.argument("compose_args", nargs=-1, type=click.UNPROCESSED)
+@click.option("--dry-run", is_flag=True, help="Say what would be run and checked; change nothing.")
+def command(path, compose_args, dry_run) -> None:
+    """Stop the stack at PATH (a folder or compose file, default .), confirm that each Postgres service
+    wrote a good dump at that stop, and only then run `docker compose down`.
+
+    Arguments after `--` go to `docker compose down` (e.g. `composegen down DIR -- --remove-orphans`).
+    When a dump cannot be confirmed the containers are left stopped, the reason is printed, and the exit
+    status is 1.
+    """
+    from composegen.down import down
+
+    status = down(path, list(compose_args), dry_run=dry_run, report=lambda line: click.echo(f"composegen: {line}"))
+    raise SystemExit(status)

@@ -1,0 +1,124 @@
+"""`composegen down`: stop, confirm that a good dump was written at that stop, and only then remove
+the containers. When the dump cannot be confirmed the containers stay stopped (nothing is lost: the
+next `start` resumes from PGDATA in the container layer) and the caller is told why.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from composegen import dump_record, stack, stack_paths
+from composegen.errors import UserError
+from composegen.lint.compose_model import runs_composegen_entrypoint
+from composegen.lint.discovery import COMPOSE_FILE_NAMES
+
+Report = Callable[[str], None]
+Runner = Callable[..., subprocess.CompletedProcess]
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """A Postgres service whose stop-time dump must be confirmed, and where it writes."""
+
+    service: str
+    data_dir: Path
+
+
+def find_compose_file(path: Path) -> Path:
+    if path.is_file():
+        return path
+    if path.is_dir():
+        for name in COMPOSE_FILE_NAMES:  # Compose's own order of preference
+            if (path / name).is_file():
+                return path / name
+        raise UserError(f"{path}: no compose file ({', '.join(COMPOSE_FILE_NAMES)})")
+    raise UserError(f"{path}: no such file or folder")
+
+
+def guarded_services(compose_file: Path) -> list[Guarded]:
+    from composegen.lint.document import load
+
+    document = load(compose_file)
+    if document.parse_error is not None:
+        error = document.parse_error
+        raise UserError(f"{compose_file}:{error.line}:{error.column}: {error.message}")
+    guarded = [
+        Guarded(found.name, stack_paths.data_folder(compose_file.parent, found.mapping))
+        for found in document.postgres_services()
+        if found.patchable and runs_composegen_entrypoint(found.mapping)
+    ]
+    if not guarded:
+        raise UserError(f"{compose_file}: no Postgres service with composegen's dump setup, so no dump to "
+                        f"confirm (use docker compose down, or composegen patch {compose_file} first)")
+    return guarded
+
+
+def confirm_stop_dump(data_dir: Path, stop_began: datetime) -> str | None:
+    """None when a good dump was written (or rightly skipped) at the stop that began at `stop_began`,
+    else why not, in words for the user."""
+    try:
+        record = dump_record.read_record(data_dir)
+    except dump_record.RecordError as exc:
+        return f"the record {data_dir / stack.STATUS_FILE} is unusable ({exc})"
+    if record is None:
+        return f"no record of a dump in {data_dir} ({stack.STATUS_FILE} is missing)"
+    when = record.time.strftime("%Y-%m-%d %H:%M:%S UTC")
+    if record.time < stop_began or record.trigger != "stop":
+        return (f"no dump was recorded at this stop: the last attempt is from {when} "
+                f"(trigger {record.trigger or 'unknown'}); was the service running?")
+    if record.outcome == "failed":
+        return f"the stop-time dump failed at {when}: {record.reason or 'no reason recorded'}"
+    if record.outcome == "written":
+        if not record.file or not (data_dir / record.file).is_file():
+            return f"the record says {record.file or '(no file)'} was written, but it is not in {data_dir}"
+        return None
+    # skipped: nothing changed since the last good dump, which must still be there.
+    good = record.last_good.file if record.last_good else None
+    if not good or not (data_dir / good).is_file():
+        return f"the stop-time dump was skipped as unchanged, but the last good dump ({good or 'none recorded'}) is not in {data_dir}"
+    return None
+
+
+def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report,
+         runner: Runner = subprocess.run, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> int:
+    """Stop, confirm, remove. Returns the exit status: 0 removed, 1 left stopped (reported why)."""
+    from composegen.compose_binary import compose_command
+
+    compose_file = find_compose_file(path)
+    guarded = guarded_services(compose_file)
+    base = [*compose_command(), "-f", str(compose_file.resolve())]
+    stop_command = [*base, "stop"]
+    down_command = [*base, "down", *extra_args]
+    names = ", ".join(g.service for g in guarded)
+    if dry_run:
+        report(f"would run: {' '.join(stop_command)}  (each service gets its stop_grace_period)")
+        report(f"would confirm a good dump written at that stop for: {names}")
+        report(f"would then run: {' '.join(down_command)}  (only if every dump is confirmed)")
+        return 0
+
+    # The record's time has one-second resolution: compare from the start of this second.
+    stop_began = clock().replace(microsecond=0)
+    report(f"stopping {compose_file} (waits for the stop-time dump of {names})")
+    stopped = runner(stop_command, cwd=compose_file.parent, check=False)
+    if stopped.returncode != 0:
+        report(f"`docker compose stop` failed (exit {stopped.returncode}); containers not removed")
+        return 1
+    problems = []
+    for data_dir in dict.fromkeys(g.data_dir for g in guarded):
+        problem = confirm_stop_dump(data_dir, stop_began)
+        if problem:
+            problems.append(problem)
+        else:
+            report(f"confirmed: a good dump in {data_dir} from this stop")
+    if problems:
+        for problem in problems:
+            report(f"not removing the containers: {problem}")
+        report("the containers are stopped, not removed; `docker compose start` resumes where they were")
+        return 1
+    report(f"removing: {' '.join(down_command)}")
+    removed = runner(down_command, cwd=compose_file.parent, check=False)
+    return 0 if removed.returncode == 0 else 1
