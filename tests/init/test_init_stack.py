@@ -1,0 +1,288 @@
+"""init's core: what it plans, the modes it writes, --force's promises, atomicity and refusals."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from composegen import catalog, fsutil, stack
+from composegen.errors import UserError
+from composegen.init_stack import ADD_KEYS, KEEP, Overrides, env_keys, plan_init, resolve_options, write_plan
+from composegen.spec import parse_spec
+
+SPEC = """
+name: demo
+image: example/demo:1.0
+environment:
+  DB: {template: "postgres://{db.user}:{db.password}@{db.host}/{db.name}"}
+  TOKEN: {secret: DEMO_TOKEN}
+database: {name: demo_db, user: demo_user}
+secrets: [DEMO_TOKEN]
+"""
+
+
+def counter():
+    state = {"n": 0}
+
+    def token():
+        state["n"] += 1
+        return f"secret{state['n']}"
+
+    return token
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def tree(root):
+    """{relative path: bytes or None} of everything under root."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            out[os.path.relpath(os.path.join(dirpath, name), root)] = None
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            out[os.path.relpath(path, root)] = open(path, "rb").read()
+    return out
+
+
+def init(tmp_path, spec_text=SPEC, **kwargs):
+    spec = parse_spec(spec_text, "spec.yaml")
+    plan = plan_init(spec, tmp_path / "demo", kwargs.pop("overrides", Overrides()), token=counter(), **kwargs)
+    write_plan(plan)
+    return tmp_path / "demo"
+
+
+def test_a_new_folder_has_every_file_with_its_mode(tmp_path, stub_utils):
+    target = init(tmp_path)
+    assert sorted(os.listdir(target)) == [".env", ".gitignore", "compose.yaml", "data", "utils"]
+    assert mode(target / ".env") == stack.ENV_FILE_MODE == 0o600
+    assert mode(target / "data") == stack.DATA_DIR_MODE == 0o700
+    assert os.listdir(target / "data") == []
+    assert mode(target / "compose.yaml") == 0o644
+    assert sorted(os.listdir(target / "utils")) == sorted(stub_utils)
+    for name, content in stub_utils.items():
+        assert (target / "utils" / name).read_text() == content
+        assert mode(target / "utils" / name) == stack.UTILS_MODE == 0o755
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".")], "a staging folder was left behind"
+
+
+def test_the_env_file_holds_every_secret_generated_url_safe(tmp_path, stub_utils):
+    spec = parse_spec(SPEC, "spec.yaml")
+    plan = plan_init(spec, tmp_path / "demo")
+    write_plan(plan)
+    values = dict(line.split("=", 1) for line in (tmp_path / "demo/.env").read_text().splitlines() if "=" in line and not line.startswith("#"))
+    assert set(values) == {"POSTGRES_PASSWORD", "DEMO_TOKEN"}
+    for value in values.values():
+        assert value.startswith("'") and value.endswith("'")
+        assert len(value) - 2 >= 43
+        assert set(value.strip("'")) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert values["POSTGRES_PASSWORD"] != values["DEMO_TOKEN"]
+
+
+def test_the_compose_file_never_holds_a_secret(tmp_path, stub_utils):
+    target = init(tmp_path)
+    compose = (target / "compose.yaml").read_text()
+    assert "secret1" not in compose and "secret2" not in compose
+    assert "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}" in compose
+    assert "${DEMO_TOKEN:?set DEMO_TOKEN in .env}" in compose
+
+
+def test_the_gitignore_keeps_secrets_and_dumps_out(tmp_path, stub_utils):
+    target = init(tmp_path)
+    lines = (target / ".gitignore").read_text().splitlines()
+    assert "/.env" in lines and "/data/*" in lines
+
+
+def test_the_postgres_service_is_the_documented_block(tmp_path, stub_utils):
+    from ruamel.yaml import YAML
+
+    from composegen.service_block import postgres_service_keys, runtime_environment
+
+    target = init(tmp_path, overrides=Overrides(schedule="30m", keep=5, compression="gzip", postgres_version=15))
+    doc = YAML(typ="safe").load((target / "compose.yaml").read_text())
+    assert list(doc["services"]) == ["demo", "postgres"]
+    pg = doc["services"]["postgres"]
+    for key, value in postgres_service_keys().items():
+        assert pg[key] == value
+    assert pg["image"] == "postgres:15-alpine"
+    assert pg["command"] == ["postgres"]
+    options = resolve_options(parse_spec(SPEC, "s"), Overrides(schedule="30m", keep=5, compression="gzip"))[0]
+    assert pg["environment"] == {
+        "POSTGRES_USER": "demo_user",
+        "POSTGRES_PASSWORD": "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}",
+        "POSTGRES_DB": "demo_db",
+        **runtime_environment(options),
+    }
+    assert pg["environment"]["COMPOSEGEN_KEEP"] == "5"
+    assert list(pg)[:5] == ["image", "restart", "entrypoint", "command", "environment"]
+    app = doc["services"]["demo"]
+    assert app["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert app["environment"]["DB"] == "postgres://demo_user:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}@postgres/demo_db"
+
+
+@pytest.mark.parametrize(
+    ("spec_options", "overrides", "image"),
+    [
+        ({}, Overrides(), "postgres:17-alpine"),
+        ({}, Overrides(postgres_version=13), "postgres:13-alpine"),
+        ({"postgres_version": 18}, Overrides(), "postgres:18-alpine"),
+        ({"postgres_image": "registry.example/pg:16-custom"}, Overrides(), "registry.example/pg:16-custom"),
+        ({"postgres_image": "mine/pg:16"}, Overrides(postgres_version=14), "postgres:14-alpine"),
+        ({}, Overrides(postgres_image="postgres:16-bookworm", postgres_version=13), "postgres:16-bookworm"),
+    ],
+)
+def test_the_postgres_image_command_line_over_spec_over_default(spec_options, overrides, image):
+    spec = parse_spec(SPEC, "s")
+    spec = type(spec)(**{**spec.__dict__, "options": spec_options})
+    assert resolve_options(spec, overrides)[1] == image
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (Overrides(postgres_version=12), "command line: options.postgres_version: 12 is less than the minimum of 13"),
+        (Overrides(postgres_version=19), "command line: options.postgres_version: 19 is greater than the maximum of 18"),
+        (Overrides(keep=0), "command line: options.keep: 0 is less than the minimum of 1"),
+        (Overrides(schedule="hourly"), "command line: options.schedule: 'hourly' is not valid"),
+        (Overrides(compression="xz"), "command line: options.compression: 'xz' is not one of ['zstd', 'gzip']"),
+        (Overrides(postgres_image="postgres:17 ; rm -rf /"), "command line: options.postgres_image:"),
+    ],
+)
+def test_bad_options_are_refused_before_anything_is_written(tmp_path, stub_utils, overrides, message):
+    with pytest.raises(UserError) as info:
+        init(tmp_path, overrides=overrides)
+    assert str(info.value).startswith(message)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_non_empty_folder_is_refused_without_force(tmp_path, stub_utils):
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "notes.txt").write_text("mine")
+    before = tree(tmp_path)
+    with pytest.raises(UserError, match="demo already exists and is not empty; --force"):
+        init(tmp_path)
+    assert tree(tmp_path) == before
+
+
+def test_an_empty_folder_is_used(tmp_path, stub_utils):
+    (tmp_path / "demo").mkdir()
+    target = init(tmp_path)
+    assert (target / "compose.yaml").is_file()
+
+
+def test_a_file_in_the_way_is_refused(tmp_path, stub_utils):
+    (tmp_path / "demo").write_text("x")
+    with pytest.raises(UserError, match="demo exists and is not a folder"):
+        init(tmp_path)
+
+
+def test_a_missing_parent_is_refused(tmp_path, stub_utils):
+    spec = parse_spec(SPEC, "s")
+    with pytest.raises(UserError, match="its parent folder .*nope does not exist"):
+        plan_init(spec, tmp_path / "nope" / "demo")
+    assert os.listdir(tmp_path) == []
+
+
+def test_force_keeps_data_and_existing_secrets_and_adds_missing_ones(tmp_path, stub_utils):
+    target = tmp_path / "demo"
+    (target / "data").mkdir(parents=True, mode=0o750)
+    os.chmod(target / "data", 0o750)
+    (target / "data" / "cluster-20260101T000000Z.sql.zst").write_bytes(b"dump")
+    (target / ".env").write_text("# mine\nPOSTGRES_PASSWORD='keep-me'\nOTHER=1")
+    (target / "compose.yaml").write_text("old: true\n")
+    (target / "README").write_text("mine")
+
+    spec = parse_spec(SPEC, "s")
+    plan = plan_init(spec, target, force=True, token=counter())
+    actions = {f.path: f.action for f in plan.files}
+    assert actions["data"] == KEEP and actions[".env"] == ADD_KEYS
+    write_plan(plan)
+
+    assert (target / "data" / "cluster-20260101T000000Z.sql.zst").read_bytes() == b"dump"
+    assert mode(target / "data") == 0o750, "an existing data/ must not be touched"
+    env = (target / ".env").read_text()
+    assert env.startswith("# mine\nPOSTGRES_PASSWORD='keep-me'\nOTHER=1\n")
+    assert env.count("POSTGRES_PASSWORD=") == 1
+    assert "DEMO_TOKEN='secret1'" in env
+    assert env_keys(env) == {"POSTGRES_PASSWORD", "OTHER", "DEMO_TOKEN"}
+    assert mode(target / ".env") == 0o600
+    assert (target / "README").read_text() == "mine"
+    assert "services:" in (target / "compose.yaml").read_text()
+    assert mode(target / "utils" / "dump") == 0o755
+
+
+def test_force_with_every_secret_present_leaves_env_byte_for_byte(tmp_path, stub_utils):
+    target = tmp_path / "demo"
+    target.mkdir()
+    original = "POSTGRES_PASSWORD=a\nexport DEMO_TOKEN = 'b'\n"
+    (target / ".env").write_text(original)
+    os.chmod(target / ".env", 0o640)
+    spec = parse_spec(SPEC, "s")
+    plan = plan_init(spec, target, force=True)
+    assert {f.path: f.action for f in plan.files}[".env"] == KEEP
+    write_plan(plan)
+    assert (target / ".env").read_text() == original
+    assert mode(target / ".env") == 0o640
+    assert mode(target / "data") == 0o700  # missing data/ is created
+
+
+def test_a_failure_half_way_leaves_no_folder(tmp_path, stub_utils, monkeypatch):
+    spec = parse_spec(SPEC, "s")
+    plan = plan_init(spec, tmp_path / "demo")
+    real_chmod = os.chmod
+    calls = {"n": 0}
+
+    def failing_chmod(path, mode_):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise OSError(28, "No space left on device")
+        real_chmod(path, mode_)
+
+    monkeypatch.setattr(fsutil.os, "chmod", failing_chmod)
+    with pytest.raises(UserError, match=r"cannot write .*demo: No space left on device"):
+        write_plan(plan)
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_unwritable_parent_is_a_user_error(tmp_path, stub_utils, monkeypatch):
+    spec = parse_spec(SPEC, "s")
+    plan = plan_init(spec, tmp_path / "demo")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fsutil.tempfile, "mkdtemp", refuse)
+    with pytest.raises(UserError, match=r"cannot write .*demo: Permission denied"):
+        write_plan(plan)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_real_unwritable_parent_is_a_user_error(stub_utils):
+    """/sys refuses new entries even to root (the test runs as root in CI, where modes do not stop it)."""
+    plan = plan_init(parse_spec(SPEC, "s"), Path("/sys/composegen-test-demo"))
+    with pytest.raises(UserError, match=r"^cannot write /sys/composegen-test-demo: "):
+        write_plan(plan)
+    assert not Path("/sys/composegen-test-demo").exists()
+
+
+def test_a_folder_that_fills_up_meanwhile_is_not_replaced(tmp_path, stub_utils):
+    (tmp_path / "demo").mkdir()
+    spec = parse_spec(SPEC, "s")
+    plan = plan_init(spec, tmp_path / "demo")  # planned while empty
+    (tmp_path / "demo" / "precious").write_text("x")
+    with pytest.raises(UserError, match="cannot write"):
+        write_plan(plan)
+    assert os.listdir(tmp_path / "demo") == ["precious"]
+    assert [p for p in os.listdir(tmp_path) if p != "demo"] == []
+
+
+@pytest.mark.parametrize("name", catalog.names())
+def test_every_catalog_app_plans(tmp_path, stub_utils, name):
+    plan = plan_init(catalog.load(name), tmp_path / name)
+    paths = [f.path for f in plan.files]
+    assert paths[:3] == ["compose.yaml", ".env", ".gitignore"] and "data" in paths
