@@ -8,7 +8,7 @@ from pathlib import Path
 
 # `# composegen: ignore[CG001]` or `ignore[CG001, literal-password]` silences those rules on this
 # line and the next one (so the comment can sit above the key it is about).
-_IGNORE_COMMENT = re.compile(r"#\s*composegen:\s*ignore\[([^\]]*)\]")
+_IGNORE_COMMENT = re.compile(r"#.*?\bcomposegen:\s*ignore\[([^\]]*)\]")
 
 
 @dataclass
