@@ -1,9 +1,73 @@
-"""`composegen patch` (placeholder until its issue lands)."""
+"""`composegen patch`: parse, call composegen.patch.run, print."""
+
+from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
+from composegen import stack
+
 
 @click.command("patch")
-def command() -> None:
-    """Not implemented yet."""
-    raise click.UsageError("'patch' is not implemented yet")
+@click.argument("compose_file", type=click.Path(path_type=Path, dir_okay=True))
+@click.option("--service", "service", metavar="NAME", help="The Postgres service to patch (when the file has several).")
+@click.option("--dry-run", is_flag=True, help="Print the diff of the compose file and the utils/ files it would write; write nothing.")
+@click.option("--check", is_flag=True, help="Exit 1 when the file is not patched or utils/ is stale, 0 when up to date; write nothing.")
+@click.option("--migrate", is_flag=True, help="Dump the running database into data/ first, then patch (for a service whose data is in a volume).")
+@click.option("--fresh", is_flag=True, help="There is no data yet: patch without a dump, dropping the PGDATA mount.")
+@click.option("--schedule", default=stack.DEFAULT_SCHEDULE, show_default=True, help="Interval of scheduled dumps (1h, 30m, 90s; 0 = none).")
+@click.option("--keep", default=stack.DEFAULT_KEEP, show_default=True, type=click.IntRange(min=1), help="Good dumps kept.")
+@click.option("--compression", default=stack.DEFAULT_COMPRESSION, show_default=True, type=click.Choice(["zstd", "gzip"]))
+def command(compose_file: Path, service: str | None, dry_run: bool, check: bool, migrate: bool, fresh: bool,
+            schedule: str, keep: int, compression: str) -> None:
+    """Add the dump/restore setup to an existing compose file, keeping every other byte as it is.
+
+    Idempotent: patching a patched file changes nothing (utils/ is refreshed to the current scripts).
+    A service whose data is in a volume or a bind mount is refused unless --migrate or --fresh.
+    """
+    from composegen.patch.migrate import MigrationRequired
+    from composegen.patch.run import PatchRequest, patch
+    from composegen.service_block import RuntimeOptions
+
+    if dry_run and check:
+        raise click.UsageError("--dry-run and --check exclude each other")
+    request = PatchRequest(path=compose_file, service=service, options=RuntimeOptions(schedule, keep, compression),
+                           dry_run=dry_run, check=check, migrate=migrate, fresh=fresh)
+    try:
+        result = patch(request)
+    except MigrationRequired as exc:
+        click.echo(f"composegen: error: {exc}", err=True)
+        for line in exc.commands:
+            click.echo(line, err=True)
+        raise click.exceptions.Exit(exc.exit_code)
+
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if check:
+        if result.up_to_date:
+            click.echo(f"{result.path}: service '{result.service}' is patched and utils/ is up to date")
+            return
+        if result.compose_changed:
+            click.echo(f"{result.path}: service '{result.service}' is not patched")
+        if result.utils_changed:
+            click.echo(f"{result.path}: utils/ is stale or missing: {', '.join(result.utils_changed)}")
+        raise click.exceptions.Exit(1)
+    if dry_run:
+        click.echo(result.diff, nl=False)
+        if result.utils_changed:
+            click.echo(f"would write utils/: {', '.join(result.utils_changed)}")
+        if result.up_to_date:
+            click.echo(f"{result.path}: already patched, nothing to do")
+        return
+    if result.dump is not None:
+        click.echo(f"dumped the database into {result.dump}")
+    if result.up_to_date:
+        click.echo(f"{result.path}: already patched, utils/ up to date: nothing changed")
+        return
+    if result.compose_changed:
+        click.echo(f"{result.path}: patched service '{result.service}'")
+    else:
+        click.echo(f"{result.path}: already patched")
+    if result.utils_changed:
+        click.echo(f"updated utils/: {', '.join(result.utils_changed)}")

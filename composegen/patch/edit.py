@@ -1,0 +1,307 @@
+"""The line edits that give one Postgres service the setup, touching no other line of the file.
+
+Each setup key is handled on its own: left alone when it already does what the setup needs (or is
+what the user had and is kept on purpose), changed in place when the service owns it, or added to
+the service when it is absent or comes from a `<<:` merge (so a shared anchor is never changed).
+Inside block collections that the service owns, entries are added or removed one by one, so the
+user's comments and other entries stay; flow-style values are rewritten whole, in block style.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from composegen import stack
+from composegen.detect import PostgresService, interpolate_defaults, split_volume_spec
+from composegen.errors import UserError
+from composegen.patch.lines import LineEdit, trim_trailing_blanks
+from composegen.patch.locate import Node
+from composegen.patch.source import SourceLines, indentation, is_comment
+from composegen.service_block import RuntimeOptions, emit_key, postgres_service_keys, runtime_environment
+
+SETUP_VOLUMES = (stack.VOLUME_DUMPS, stack.VOLUME_UTILS, stack.VOLUME_RESTORE)
+_SETUP_TARGETS = {split_volume_spec(spec)[1] for spec in SETUP_VOLUMES}
+_INITDB_DIR = "/docker-entrypoint-initdb.d"
+_MIN_GRACE_SECONDS = 300.0
+
+
+@dataclass
+class Plan:
+    edits: list[LineEdit] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what was kept on purpose, for the user
+
+
+def plan_service(source: SourceLines, services_node: Node, service: PostgresService, options: RuntimeOptions,
+                 *, remove_data_mounts: bool) -> Plan:
+    node = services_node.get(service.name)
+    key_node = services_node.key_node(service.name)
+    if node is None or node.kind != "map":
+        raise UserError(f"service '{service.name}' is not a mapping")
+    editor = _ServiceEditor(source, key_node, node, service, options)
+    editor.run(remove_data_mounts)
+    return editor.plan
+
+
+def _words(value: object) -> list[str]:
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list):
+        return [str(word) for word in value]
+    return []
+
+
+def _duration_seconds(value: object) -> float | None:
+    text = interpolate_defaults(str(value).strip()) if value is not None else None
+    if not text:
+        return None
+    if text == "0":
+        return 0.0
+    units = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    return sum(float(n) * units[u] for n, u in parts)
+
+
+def _scalar_text(value: object) -> str:
+    """`value` as a YAML scalar, quoted by the emitter as it needs (never pasted raw)."""
+    text = emit_key("k", value, 0)
+    assert text.startswith("k: ") and text.count("\n") == 1, text
+    return text[3:].rstrip("\n")
+
+
+def _volume_target(item: object) -> str | None:
+    if isinstance(item, str):
+        parts = split_volume_spec(item.strip())
+        return (parts[1] if len(parts) > 1 else parts[0]).rstrip("/") or "/"
+    if hasattr(item, "get") and item.get("target"):
+        return str(item["target"]).rstrip("/") or "/"
+    return None
+
+
+def _volume_source(item: object) -> str | None:
+    if isinstance(item, str):
+        parts = split_volume_spec(item.strip())
+        return parts[0] if len(parts) > 1 else None
+    if hasattr(item, "get"):
+        source = item.get("source")
+        return None if source is None else str(source)
+    return None
+
+
+def healthcheck_runs_a_dump(healthcheck: object) -> bool:
+    """The seed's pattern: a dump taken as the healthcheck (`/utils/dump`, `pg_dump ...`)."""
+    test = healthcheck.get("test") if hasattr(healthcheck, "get") else None
+    return any(re.search(r"(^|/)(pg_dump|pg_dumpall|dump)(\.sh)?$", word) or "pg_dump" in word
+               for word in _words(test))
+
+
+def healthcheck_is_off(healthcheck: object) -> bool:
+    if not hasattr(healthcheck, "get"):
+        return True
+    return healthcheck.get("disable") is True or _words(healthcheck.get("test"))[:1] == ["NONE"]
+
+
+class _ServiceEditor:
+    def __init__(self, source: SourceLines, key_node: Node, node: Node, service: PostgresService,
+                 options: RuntimeOptions) -> None:
+        self.source = source
+        self.node = node
+        self.data = service.mapping
+        self.service = service
+        self.options = options
+        self.plan = Plan()
+        self.additions: list[str] = []  # lines of keys added at the end of the service
+        if node.flow:
+            raise UserError(f"service '{service.name}' is written in flow style ({{...}}) on line "
+                            f"{node.start[0] + 1}: write it in block style, then patch again")
+        self.key_col = node.pairs[0][0].start[1]
+        step = self.key_col - key_node.start[1]
+        self.step = step if step > 0 else 2
+
+    # -- the setup, key by key ------------------------------------------------------------------
+    def run(self, remove_data_mounts: bool) -> None:
+        keys = postgres_service_keys()
+        if self.data.get("restart") is None:
+            self._set("restart", keys["restart"])
+        if _words(self.data.get("entrypoint")) != list(stack.ENTRYPOINT):
+            self._set("entrypoint", keys["entrypoint"])
+        if self.data.get("command") is None:
+            # Compose clears the image's CMD when it sets an entrypoint: name the server again.
+            self._set("command", ["postgres"])
+        self._environment()
+        self._volumes(remove_data_mounts)
+        self._tmpfs()
+        if str(self.data.get("stop_signal") or "") != stack.STOP_SIGNAL:
+            self._set("stop_signal", keys["stop_signal"])
+        self._grace_period(keys["stop_grace_period"])
+        self._healthcheck(keys["healthcheck"])
+        if self.additions:
+            after = trim_trailing_blanks(self.source, self.node.start[0], self.node.last_line)
+            # Comment lines indented deeper than the service's keys belong to its last value: keep them there.
+            while (after + 1 < len(self.source.lines) and is_comment(self.source.lines[after + 1])
+                   and indentation(self.source.lines[after + 1]) > self.key_col):
+                after += 1
+            self.plan.edits.append(LineEdit(after + 1, after + 1, tuple(self.additions)))
+
+    def _grace_period(self, wanted: str) -> None:
+        current = self.data.get("stop_grace_period")
+        if current is None:
+            self._set("stop_grace_period", wanted)
+            return
+        seconds = _duration_seconds(current)
+        if seconds is None:
+            self.plan.notes.append(f"kept stop_grace_period {current} (not a duration composegen can read; "
+                                   f"the final dump needs up to {wanted})")
+        elif seconds >= _MIN_GRACE_SECONDS:
+            if _duration_seconds(wanted) != seconds:
+                self.plan.notes.append(f"kept the longer stop_grace_period {current}")
+        else:
+            self._set("stop_grace_period", wanted)
+
+    def _healthcheck(self, wanted: dict) -> None:
+        current = self.data.get("healthcheck")
+        if current is None or healthcheck_is_off(current) or healthcheck_runs_a_dump(current):
+            self._set("healthcheck", wanted)
+        elif _words(current.get("test"))[1:2] != [stack.HEALTHCHECK_TEST[1]]:
+            self.plan.notes.append("kept the existing healthcheck (readiness); /utils/healthcheck also "
+                                   "reports a failed dump")
+
+    def _environment(self) -> None:
+        wanted = runtime_environment(self.options)
+        own = self._own("environment")
+        current = self.data.get("environment")
+        if own is not None and not own.flow and own.kind in ("map", "seq") and (own.pairs or own.items):
+            if own.kind == "map":
+                self._map_entries(own, wanted)
+            else:
+                self._list_env_entries(own, wanted)
+            return
+        # Absent, flow style, or merged in from an anchor: write the service's own key in full.
+        if isinstance(current, list):
+            entries = [str(item) for item in current if not str(item).partition("=")[0].strip() in wanted]
+            new_value: object = entries + [f"{name}={value}" for name, value in wanted.items()]
+            if [str(item) for item in current] == new_value:
+                return
+        else:
+            merged = dict(current.items()) if hasattr(current, "items") else {}
+            if all(str(merged.get(name)) == value for name, value in wanted.items()):
+                return
+            merged.update(wanted)
+            new_value = merged
+        self._set("environment", new_value)
+
+    def _map_entries(self, mapping: Node, wanted: dict[str, str]) -> None:
+        col = mapping.pairs[0][0].start[1]
+        missing = []
+        for name, value in wanted.items():
+            key = mapping.key_node(name)
+            if key is None:
+                missing.append(emit_key(name, value, col, self.step))
+                continue
+            current = mapping.get(name)
+            if current.kind == "scalar" and current.value == value:
+                continue
+            self._replace_lines(key.start[0], current.last_line, emit_key(name, value, col, self.step))
+        if missing:
+            self._insert_after(mapping.last_line, mapping.start[0], "".join(missing))
+
+    def _list_env_entries(self, seq: Node, wanted: dict[str, str]) -> None:
+        dash_col = self._dash_col(seq)
+        by_name = {}
+        for item in seq.items:
+            if item.kind == "scalar":
+                by_name.setdefault(item.value.partition("=")[0].strip(), item)
+        missing = []
+        for name, value in wanted.items():
+            line = " " * dash_col + "- " + _scalar_text(f"{name}={value}")
+            item = by_name.get(name)
+            if item is None:
+                missing.append(line)
+            elif item.value != f"{name}={value}":
+                self._replace_lines(item.start[0], item.last_line, line + "\n")
+        if missing:
+            self._insert_after(seq.last_line, seq.start[0], "\n".join(missing) + "\n")
+
+    def _volumes(self, remove_data_mounts: bool) -> None:
+        data_mount_indexes = {mount.index for mount in self.service.data_mounts} if remove_data_mounts else set()
+        current = self.data.get("volumes")
+        items = list(current) if isinstance(current, list) else []
+
+        def unwanted(index: int, item: object) -> bool:
+            if index in data_mount_indexes:
+                return True
+            text = item.strip() if isinstance(item, str) else None
+            if text in SETUP_VOLUMES:
+                return False
+            target = _volume_target(item)
+            if target in _SETUP_TARGETS:
+                return True  # the same path mounted from elsewhere: the setup's mount replaces it
+            # The seed keeps its dumps in ./data mounted as the init folder: the image would load them all.
+            source = (_volume_source(item) or "").rstrip("/")
+            return target == _INITDB_DIR and source in ("./data", "data")
+
+        drop = [index for index, item in enumerate(items) if unwanted(index, item)]
+        present = {item.strip() for item in items if isinstance(item, str)}
+        missing = [spec for spec in SETUP_VOLUMES if spec not in present]
+        if not drop and not missing:
+            return
+        own = self._own("volumes")
+        if own is not None and own.kind == "seq" and not own.flow and own.items:
+            dash_col = self._dash_col(own)
+            for index in drop:
+                item = own.items[index]
+                self._replace_lines(item.start[0], item.last_line, "")
+            if missing:
+                text = "".join(" " * dash_col + "- " + _scalar_text(spec) + "\n" for spec in missing)
+                kept = [item for index, item in enumerate(own.items) if index not in drop]
+                if kept:
+                    self._insert_after(kept[-1].last_line, own.start[0], text)
+                else:  # where the first removed entry was, so comments around the list stay around it
+                    first = own.items[drop[0]].start[0]
+                    self.plan.edits.append(LineEdit(first, first, tuple(text.splitlines())))
+            return
+        kept = [item for index, item in enumerate(items) if index not in drop]
+        self._set("volumes", kept + [spec for spec in missing])
+
+    def _tmpfs(self) -> None:
+        current = self.data.get("tmpfs")
+        items = [current] if isinstance(current, str) else list(current) if isinstance(current, list) else []
+        present = {str(item).split(":")[0].rstrip("/") for item in items}
+        missing = [path for path in stack.VOLUME_PATHS if path not in present]
+        if not missing:
+            return
+        own = self._own("tmpfs")
+        if own is not None and own.kind == "seq" and not own.flow and own.items:
+            dash_col = self._dash_col(own)
+            text = "".join(" " * dash_col + "- " + _scalar_text(path) + "\n" for path in missing)
+            self._insert_after(own.last_line, own.start[0], text)
+            return
+        self._set("tmpfs", [str(item) for item in items] + missing)
+
+    # -- text operations -------------------------------------------------------------------------
+    def _own(self, key: str) -> Node | None:
+        return self.node.get(key)
+
+    def _set(self, key: str, value: object) -> None:
+        """Give the service its own `key: value`: in place when it owns the key, else added at its end."""
+        text = emit_key(key, value, self.key_col, self.step)
+        key_node = self.node.key_node(key)
+        if key_node is None:
+            self.additions.extend(text.splitlines())
+            return
+        self._replace_lines(key_node.start[0], self.node.get(key).last_line, text)
+
+    def _replace_lines(self, first: int, last: int, text: str) -> None:
+        last = trim_trailing_blanks(self.source, first, last)
+        self.plan.edits.append(LineEdit(first, last + 1, tuple(text.splitlines())))
+
+    def _insert_after(self, last: int, first: int, text: str) -> None:
+        last = trim_trailing_blanks(self.source, first, last)
+        self.plan.edits.append(LineEdit(last + 1, last + 1, tuple(text.splitlines())))
+
+    def _dash_col(self, seq: Node) -> int:
+        line = self.source.lines[seq.items[0].start[0]]
+        col = indentation(line)
+        return col if line[col:col + 1] == "-" else seq.items[0].start[1] - 2

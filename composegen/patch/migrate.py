@@ -1,0 +1,156 @@
+"""Where a service's data is before the patch, and the dump that carries it over.
+
+A service that mounts a volume or a host folder at its PGDATA (or a parent of it) holds the only copy
+of its data there; so does an existing container's anonymous volume. After the patch, the next `up`
+starts from ./data: without a dump taken first, it would start empty. So patch refuses unless
+`--migrate` (dump the running container now, then patch) or `--fresh` (the user says there is no data).
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from composegen.detect import PostgresService
+from composegen.errors import UserError
+from composegen.patch import docker
+
+TRAILER = "-- PostgreSQL database cluster dump complete"
+_COMPRESSORS = {"zstd": ("zst", "zstd -q -c", "zstd -q -d -c"), "gzip": ("gz", "gzip -c", "gzip -d -c")}
+
+
+class MigrationRequired(UserError):
+    """The patch would leave data behind: refused, with the commands that migrate it."""
+
+    def __init__(self, message: str, commands: list[str]) -> None:
+        super().__init__(message)
+        self.commands = commands
+
+
+@dataclass(frozen=True)
+class DataAtRisk:
+    description: str  # "volume 'db_data' at /var/lib/postgresql/data"
+    containers: tuple[docker.Container, ...]  # the service's containers, when Docker answered
+
+
+def data_at_risk(service: PostgresService, folder: Path) -> tuple[DataAtRisk | None, str | None]:
+    """(what holds the service's data today, or None; a note when Docker could not be asked)."""
+    try:
+        containers = tuple(docker.service_containers(folder, service.name))
+        note = None
+    except docker.DockerUnavailable as exc:
+        containers, note = (), f"could not ask Docker whether '{service.name}' has a container ({exc})"
+    if service.data_mounts:
+        mount = service.data_mount
+        what = {"volume": f"volume '{mount.source}'", "bind": f"folder '{mount.source}'",
+                "anonymous": "an anonymous volume"}[mount.kind]
+        return DataAtRisk(f"{what} at {mount.target}", containers), note
+    if containers:
+        return DataAtRisk(f"the anonymous volume of its container at {service.pgdata}", containers), note
+    return None, note
+
+
+def migration_commands(compose_path: Path, service: str) -> list[str]:
+    compose = shlex.quote(str(compose_path))
+    return [
+        "to migrate: start the stack as it is, dump it into data/ and patch, then recreate the service from the dump:",
+        f"  docker compose -f {compose} up -d {shlex.quote(service)}",
+        f"  composegen patch {compose} --migrate --service {shlex.quote(service)}",
+        f"  docker compose -f {compose} up -d",
+        f"if the database holds no data yet: composegen patch {compose} --fresh",
+    ]
+
+
+def running_container(risk: DataAtRisk, compose_path: Path, service: str) -> docker.Container:
+    running = [container for container in risk.containers if container.running]
+    if len(running) == 1:
+        return running[0]
+    compose = shlex.quote(str(compose_path))
+    if not running:
+        raise UserError(f"--migrate dumps the running database, but service '{service}' is not running: start it "
+                        f"unpatched with `docker compose -f {compose} up -d {service}`, then run patch --migrate again")
+    raise UserError(f"service '{service}' has {len(running)} running containers: scale it to one, then migrate")
+
+
+def dump_file_name(compression: str, now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    return f"cluster-{now.strftime('%Y%m%dT%H%M%SZ')}.sql.{_COMPRESSORS[compression][0]}"
+
+
+def take_dump(container_id: str, data_dir: Path, compression: str) -> Path:
+    """A verified whole-cluster dump of the running container in `data_dir`, named as the runtime names
+    its dumps, mode 0600, owned by the image's postgres user (the restore runs as that user)."""
+    extension, compress, decompress = _COMPRESSORS[compression]
+    name = dump_file_name(compression)
+    final = data_dir / name
+    temp = data_dir / f".{name}.tmp"
+    dump = f'pg_dumpall -U "${{POSTGRES_USER:-postgres}}" | {compress}'
+    try:
+        status, err = docker.exec_to_file(container_id, dump, temp)
+        if status != 0:
+            raise UserError(f"the dump failed in container {container_id[:12]} (exit {status}): {_one_line(err)}")
+        status, tail, err = docker.exec_with_input(container_id, f"{decompress} | tail -n 20", temp)
+        if status != 0:
+            raise UserError(f"the dump does not decompress ({_one_line(err)}): nothing patched")
+        if TRAILER not in tail.splitlines():
+            raise UserError(f"the dump is incomplete (no '{TRAILER}' line): nothing patched")
+        os.chmod(temp, 0o600)
+        _chown_to_postgres(container_id, temp)
+        with open(temp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temp, final)
+        _fsync_dir(data_dir)
+    except docker.DockerUnavailable as exc:
+        raise UserError(f"the dump failed: docker did not answer ({_one_line(str(exc))}): nothing patched") from None
+    finally:
+        if temp.exists():
+            temp.unlink()
+    return final
+
+
+def _chown_to_postgres(container_id: str, path: Path) -> None:
+    try:
+        ids = docker.exec_output(container_id, "id -u postgres && id -g postgres").split()
+        os.chown(path, int(ids[0]), int(ids[1]))
+    except (docker.DockerUnavailable, ValueError, IndexError, PermissionError):
+        pass  # not root here, or no postgres user: the runtime's entrypoint hands /dumps to its user
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _one_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else "no message"
+
+
+def old_data_note(risk: DataAtRisk, service: PostgresService, container_id: str | None) -> str:
+    """What is left where the data was, for the user to remove once satisfied."""
+    names = {}
+    if container_id:
+        try:
+            names = docker.mount_names(container_id)
+        except docker.DockerUnavailable:
+            names = {}
+    mount = service.data_mount
+    if mount is None:
+        return ("the old anonymous volume stays with the old container until it is removed; "
+                "`docker volume ls -f dangling=true` lists it afterwards")
+    actual = names.get(mount.target)
+    if mount.kind == "bind":
+        return f"the old data folder {actual or mount.source} is left in place: remove it once you are satisfied"
+    label = f"'{actual}'" if actual else f"'{mount.source}' (prefixed with the project name)" if mount.source else "(anonymous)"
+    command = f"docker volume rm {actual}" if actual else "docker volume rm <name>"
+    return f"the old volume {label} is left in place: remove it once you are satisfied ({command})"
+
+
+__all__ = ["MigrationRequired", "DataAtRisk", "data_at_risk", "migration_commands", "running_container",
+           "take_dump", "dump_file_name", "old_data_note", "TRAILER"]
