@@ -68,11 +68,17 @@ def inline_ignores(text: str) -> dict[int, set[str]]:
     return found
 
 
-def _yaml():
-    from ruamel.yaml import YAML
+_YAML = None
 
-    yaml = YAML(typ="rt")
-    return yaml
+
+def _yaml():
+    """One round-trip loader per process (building one costs more than parsing a small file)."""
+    global _YAML
+    if _YAML is None:
+        from ruamel.yaml import YAML
+
+        _YAML = YAML(typ="rt")
+    return _YAML
 
 
 def parse_text(path: Path, text: str) -> ComposeDocument:
