@@ -1,0 +1,225 @@
+"""The test images: built locally once per machine, reused while their build inputs are unchanged.
+
+Each image carries the hash of its build inputs in the label `composegen.test.inputs-hash`; a build
+happens only when `docker image inspect` shows a different (or no) hash. The debootstrapped rootfs is
+cached as a tarball under /var/cache/composegen-test/, keyed by the hash of its own inputs, so editing
+the entrypoint rebuilds only the thin `docker build` layer (seconds), not the rootfs (minutes).
+
+Run `python -m harness.images` from tests/e2e/ to build them ahead of a test run (`--force` rebuilds).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+INPUTS_DIR = Path(__file__).resolve().parent.parent / "images"
+CACHE_DIR = Path(os.environ.get("COMPOSEGEN_TEST_CACHE", "/var/cache/composegen-test"))
+HASH_LABEL = "composegen.test.inputs-hash"
+REPOSITORY = "composegen-test/postgres"  # a test-only name, never a real image's
+ROOTFS_REPOSITORY = "composegen-test/rootfs"
+
+SUITES = {15: "bookworm", 17: "trixie"}  # the Debian release that packages each major
+MAJORS = tuple(SUITES)
+FLAVOURS = ("dash", "busybox")
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    name: str  # short name, also the tag: "15-dash"
+    major: int
+    flavour: str
+    pgdata: str = "/var/lib/postgresql/data"
+    volume: str = "/var/lib/postgresql/data"
+
+    @property
+    def tag(self) -> str:
+        return f"{REPOSITORY}:{self.name}"
+
+    @property
+    def suite(self) -> str:
+        return SUITES[self.major]
+
+
+SPECS = [ImageSpec(f"{major}-{flavour}", major, flavour) for major in MAJORS for flavour in FLAVOURS]
+# Built differently, to show the runtime relies on the documented contract only: the layout of the
+# official 18+ images (PGDATA one level deeper, the VOLUME on its parent).
+SPECS.append(ImageSpec("17-pg18layout", 17, "dash", pgdata="/var/lib/postgresql/18/docker",
+                       volume="/var/lib/postgresql"))
+
+IMAGES = {spec.name: spec.tag for spec in SPECS}
+PG18_LAYOUT_IMAGE = IMAGES["17-pg18layout"]
+
+
+def image_tag(major: int, flavour: str) -> str:
+    return IMAGES[f"{major}-{flavour}"]
+
+
+def spec_for(image: str) -> ImageSpec:
+    """The spec of a test image, by short name ("15-dash") or full tag."""
+    for spec in SPECS:
+        if image in (spec.name, spec.tag):
+            return spec
+    raise KeyError(f"not a test image: {image!r} (known: {', '.join(IMAGES)})")
+
+
+class ImagesUnavailable(Exception):
+    """The test images are missing and cannot be built here."""
+
+
+def _digest(*parts: bytes | str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode() if isinstance(part, str) else part)
+        h.update(b"\0")
+    return h.hexdigest()[:16]
+
+
+def rootfs_hash(major: int) -> str:
+    return _digest("rootfs-v1", (INPUTS_DIR / "build-rootfs.sh").read_bytes(), SUITES[major], str(major))
+
+
+def inputs_hash(spec: ImageSpec) -> str:
+    files = [(INPUTS_DIR / name).read_bytes() for name in ("Dockerfile", "flavour.sh", "docker-entrypoint.sh")]
+    return _digest("image-v1", rootfs_hash(spec.major), *files, spec.flavour, spec.pgdata, spec.volume)
+
+
+def rootfs_image(major: int) -> str:
+    return f"{ROOTFS_REPOSITORY}:{SUITES[major]}-pg{major}-{rootfs_hash(major)}"
+
+
+def rootfs_tarball(major: int) -> Path:
+    return CACHE_DIR / f"rootfs-{SUITES[major]}-pg{major}-{rootfs_hash(major)}.tar"
+
+
+def debian_mirror() -> str:
+    """The Debian mirror this machine's apt uses (read at run time: no host name lives in the repo)."""
+    override = os.environ.get("COMPOSEGEN_TEST_MIRROR")
+    if override:
+        return override
+    candidates: list[tuple[str, list[str]]] = []
+    for path in sorted(Path("/etc/apt/sources.list.d").glob("*.sources")):
+        for stanza in re.split(r"\n\s*\n", path.read_text()):
+            fields = dict(re.findall(r"^([A-Za-z-]+):[ \t]*(.*)$", stanza, re.M))
+            if "deb" in fields.get("Types", "").split():
+                for uri in fields.get("URIs", "").split():
+                    candidates.append((uri, fields.get("Suites", "").split()))
+    for path in [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*.list"))]:
+        if path.is_file():
+            for line in path.read_text().splitlines():
+                m = re.match(r"^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)", line)
+                if m:
+                    candidates.append((m.group(1), [m.group(2)]))
+    for uri, suites in candidates:
+        # The main archive: a plain release suite, not -security/-updates.
+        if "security" not in uri and any(re.fullmatch(r"[a-z]+", s) for s in suites):
+            return uri.rstrip("/")
+    raise ImagesUnavailable("no Debian mirror found in /etc/apt/sources* (set COMPOSEGEN_TEST_MIRROR)")
+
+
+def _image_label(docker: str, image: str) -> str | None:
+    result = subprocess.run([docker, "image", "inspect", "--format", f'{{{{index .Config.Labels "{HASH_LABEL}"}}}}',
+                             image], capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _image_exists(docker: str, image: str) -> bool:
+    return subprocess.run([docker, "image", "inspect", image], capture_output=True).returncode == 0
+
+
+def _say(message: str) -> None:
+    # Past pytest's capture: a first build takes minutes and should not look like a hang.
+    print(f"[composegen e2e images] {message}", file=sys.__stderr__, flush=True)
+
+
+def _run_logged(cmd: list[str], log: Path, env: dict | None = None) -> None:
+    with open(log, "ab") as out:
+        out.write(f"\n$ {' '.join(cmd)}\n".encode())
+        out.flush()
+        result = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
+    if result.returncode != 0:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-30:])
+        raise RuntimeError(f"{' '.join(cmd[:3])}... failed (exit {result.returncode}); log {log}:\n{tail}")
+
+
+def _build_rootfs_tarballs(majors: list[int], log_dir: Path) -> None:
+    """debootstrap the missing rootfs tarballs, in parallel (mostly download and dpkg: I/O bound)."""
+    if os.geteuid() != 0 or shutil.which("debootstrap") is None:
+        raise ImagesUnavailable("the test images must be built, which needs root and debootstrap "
+                                "(apt-get install debootstrap)")
+    mirror = debian_mirror()
+    running = []
+    for major in majors:
+        tarball = rootfs_tarball(major)
+        log = log_dir / f"rootfs-{SUITES[major]}.log"
+        _say(f"debootstrap {SUITES[major]} + postgresql-{major} -> {tarball} (log {log})")
+        out = open(log, "wb")
+        proc = subprocess.Popen(["sh", str(INPUTS_DIR / "build-rootfs.sh"), SUITES[major], str(major), mirror,
+                                 str(tarball)], stdout=out, stderr=subprocess.STDOUT)
+        running.append((major, proc, out, log))
+    failed = []
+    for major, proc, out, log in running:
+        proc.wait()
+        out.close()
+        if proc.returncode != 0:
+            failed.append(f"{SUITES[major]} (exit {proc.returncode}, log {log})")
+    if failed:
+        raise RuntimeError(f"rootfs build failed: {', '.join(failed)}")
+    for major in majors:  # older tarballs of the same suite are stale now
+        for old in CACHE_DIR.glob(f"rootfs-{SUITES[major]}-pg{major}-*.tar"):
+            if old != rootfs_tarball(major):
+                old.unlink(missing_ok=True)
+
+
+def ensure_images(docker: str, specs: list[ImageSpec] | None = None, force: bool = False) -> list[str]:
+    """Build whichever of `specs` (default: all) is missing or stale; returns the tags built.
+
+    Holds a file lock, so concurrent test runs on one machine wait for one build instead of racing.
+    """
+    specs = list(SPECS if specs is None else specs)
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    with open(CACHE_DIR / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stale = [s for s in specs if force or _image_label(docker, s.tag) != inputs_hash(s)]
+        if not stale:
+            return []
+        started = time.monotonic()
+        log_dir = CACHE_DIR / "logs"
+        log_dir.mkdir(exist_ok=True)
+        majors = sorted({s.major for s in stale})
+        missing_rootfs = [m for m in majors if force or not _image_exists(docker, rootfs_image(m))]
+        to_debootstrap = [m for m in missing_rootfs if force or not rootfs_tarball(m).is_file()]
+        if to_debootstrap:
+            _build_rootfs_tarballs(to_debootstrap, log_dir)
+        for major in missing_rootfs:
+            _say(f"docker import {rootfs_tarball(major).name} -> {rootfs_image(major)}")
+            _run_logged([docker, "import", str(rootfs_tarball(major)), rootfs_image(major)],
+                        log_dir / "import.log")
+        env = dict(os.environ, DOCKER_BUILDKIT="0")  # the engine (20.10) predates the client's default
+        for spec in stale:
+            _say(f"docker build {spec.tag}")
+            _run_logged([docker, "build", "--pull=false", "-t", spec.tag,
+                         "--build-arg", f"BASE={rootfs_image(spec.major)}",
+                         "--build-arg", f"PG_MAJOR={spec.major}",
+                         "--build-arg", f"FLAVOUR={spec.flavour}",
+                         "--build-arg", f"PGDATA_PATH={spec.pgdata}",
+                         "--build-arg", f"VOLUME_PATH={spec.volume}",
+                         "--build-arg", f"INPUTS_HASH={inputs_hash(spec)}",
+                         str(INPUTS_DIR)], log_dir / f"build-{spec.name}.log", env=env)
+        _say(f"built {len(stale)} image(s) in {time.monotonic() - started:.0f} s")
+        return [s.tag for s in stale]
+
+
+if __name__ == "__main__":
+    from harness.engine import find_engine
+
+    built = ensure_images(find_engine().docker, force="--force" in sys.argv[1:])
+    print("\n".join(built) if built else "all test images are up to date")

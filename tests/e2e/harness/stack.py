@@ -1,0 +1,405 @@
+"""A stack folder on disk and the Docker Compose project running it, as tests drive it.
+
+`make_stack()` writes the folder (compose.yaml, utils/, data/, .env) for either setup:
+- "composegen": the Postgres service from composegen.service_block + utils/ from render_utils();
+- "seed": the article's setup (tests/e2e/seed/), the baseline every rule test must show failing.
+Both get a stand-in "app" service holding `app_connections` idle TCP connections, like an app's pool.
+
+Compose runs with a unique project name, the stack folder as project directory and pulls disabled.
+The `make_stack` fixture (tests/e2e/conftest.py) tears every stack down after the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+from harness.engine import Engine
+from harness.images import spec_for
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+SETUP_NAMES = ("composegen", "seed")
+PROJECT_PREFIX = "cgtest"  # every compose project of the harness: cgtest-<8 hex>
+# The seed's own grace period is 5m: a test that stops it with a client attached would wait that
+# long. Tests assert far shorter limits, so 20 s shows the failure without the wait.
+SEED_TEST_GRACE = "20s"
+# The generated healthcheck runs every 10s; tests wait for "healthy" after every up/start, so they
+# use 1s unless they pass healthcheck_interval=None (keep the generated value).
+TEST_HEALTHCHECK_INTERVAL = "1s"
+# Paths where the test images declare VOLUMEs: the app service mounts a tmpfs there so it creates no
+# anonymous volume (volumes_left() must only show what the Postgres service leaves).
+IMAGE_VOLUME_PATHS = ["/var/lib/postgresql", "/var/lib/postgresql/data"]
+
+# The stand-in app: `APP_CONNECTIONS` pooled connections, each an idle psql session pinged every 5 s
+# and reopened when the server goes away (as a pool does). No stop handling: Compose kills it.
+APP_SCRIPT = """\
+i=0
+while [ "$i" -lt "$APP_CONNECTIONS" ]; do
+  i=$((i + 1))
+  (
+    while :; do
+      { while :; do echo 'SELECT 1;'; sleep 5; done; } | psql -qAt >/dev/null 2>&1
+      sleep 1
+    done
+  ) &
+done
+wait
+"""
+
+
+class PsqlError(RuntimeError):
+    """psql exited non-zero; the message holds its stderr."""
+
+
+class StackError(RuntimeError):
+    """A compose or docker command failed, or the stack did not become ready."""
+
+
+def _yaml_dump(doc: dict, path: Path) -> None:
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.width = 4096
+    with open(path, "w") as out:
+        yaml.dump(doc, out)
+
+
+def _yaml_load(path: Path) -> dict:
+    from ruamel.yaml import YAML
+
+    return YAML().load(path.read_text())
+
+
+class Stack:
+    """One stack folder and its compose project. Build it with make_stack()."""
+
+    def __init__(self, engine: Engine, path: Path, project: str, setup: str, image: str,
+                 user: str, db: str, password: str, app_connections: int):
+        self.engine = engine
+        self.dir = path
+        self.project = project
+        self.setup = setup
+        self.image = image
+        self.user = user
+        self.db = db
+        self.password = password
+        self.app_connections = app_connections
+        self.compose_file = path / "compose.yaml"
+        self.data_dir = path / "data"
+        self.utils_dir = path / "utils"
+        self._seen_volumes: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"Stack({self.project}, {self.setup}, {self.image})"
+
+    def __enter__(self) -> "Stack":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.destroy()
+
+    # -- running commands ---------------------------------------------------------------------
+    def compose(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
+        cmd = [self.engine.compose, "--project-name", self.project, "--project-directory", str(self.dir),
+               "--file", str(self.compose_file), *args]
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        if check and result.returncode != 0:
+            raise StackError(f"{' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}")
+        return result
+
+    def docker(self, *args: str, check: bool = True, input: str | None = None,
+               timeout: float = 600) -> subprocess.CompletedProcess:
+        result = subprocess.run([self.engine.docker, *args], capture_output=True, text=True, input=input,
+                                timeout=timeout)
+        if check and result.returncode != 0:
+            raise StackError(f"docker {' '.join(args[:3])} failed ({result.returncode}): {result.stderr.strip()}")
+        return result
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def up(self, wait_healthy: bool = True, timeout: float = 180, *args: str) -> None:
+        """`up -d --pull never`; then wait until Postgres accepts TCP connections (the final server,
+        not the unix-socket-only init server), the app's connections are open, and (composegen, with
+        wait_healthy) the container is healthy."""
+        self.compose("up", "--detach", "--pull", "never", *args)
+        self._note_volumes()
+        self.wait_ready(wait_healthy=wait_healthy, timeout=timeout)
+
+    def wait_ready(self, wait_healthy: bool = True, timeout: float = 180) -> None:
+        def ready():
+            state = self.state()
+            if state["Status"] in ("exited", "dead"):
+                raise StackError(f"postgres exited ({state['ExitCode']}) while starting:\n{self.logs()[-3000:]}")
+            if self.exec(["pg_isready", "-q", "-h", "127.0.0.1", "-U", self.user, "-d", self.db]).returncode != 0:
+                return False
+            if wait_healthy and self.setup == "composegen" and state["Health"] != "healthy":
+                return False
+            return self.app_connections == 0 or self.app_connection_count() >= self.app_connections
+
+        self.wait_for(ready, timeout, what=f"{self} ready")
+        self._note_volumes()
+
+    def down(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        self._note_volumes()
+        return self.compose("down", *args, timeout=timeout)
+
+    def stop(self, timeout: int | None = None, service: str | None = "postgres") -> float:
+        """`stop` (the Postgres service alone by default, so the app stays connected, as when an
+        app's database is restarted); returns the seconds it took."""
+        self._note_volumes()
+        args = ["stop"] + (["--timeout", str(timeout)] if timeout is not None else []) + ([service] if service else [])
+        started = time.monotonic()
+        self.compose(*args)
+        return time.monotonic() - started
+
+    def start(self, wait: bool = True, wait_healthy: bool = True) -> None:
+        self.compose("start")
+        self._note_volumes()
+        if wait:
+            self.wait_ready(wait_healthy=wait_healthy)
+
+    def restart(self, service: str = "postgres", wait: bool = True, wait_healthy: bool = True) -> float:
+        """`restart` of one service; returns the seconds the restart command took."""
+        started = time.monotonic()
+        self.compose("restart", service)
+        took = time.monotonic() - started
+        self._note_volumes()
+        if wait:
+            self.wait_ready(wait_healthy=wait_healthy)
+        return took
+
+    def kill(self, signal: str = "SIGKILL", service: str = "postgres") -> None:
+        """Send `signal` to the container's PID 1 (`docker kill`: no stop handling, a crash if KILL)."""
+        self.docker("kill", "--signal", signal, self.container_id(service))
+
+    def set_image(self, image: str, service: str = "postgres") -> None:
+        """Point `service` at another image (a tag bump); the next up() recreates it."""
+        spec_for(image)  # a test image, or KeyError
+        doc = _yaml_load(self.compose_file)
+        doc["services"][service]["image"] = spec_for(image).tag
+        _yaml_dump(doc, self.compose_file)
+        if service == "postgres":
+            self.image = spec_for(image).tag
+
+    def destroy(self) -> None:
+        """Remove every container, network and volume of this project, whatever state it is in."""
+        self._note_volumes()
+        self.compose("kill", check=False, timeout=120)
+        self.compose("down", "--volumes", "--remove-orphans", "--timeout", "0", check=False, timeout=300)
+        leftovers = self.docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={self.project}",
+                                check=False).stdout.split()
+        if leftovers:
+            self.docker("rm", "-f", "-v", *leftovers, check=False)
+        for volume in self.volumes_left():
+            self.docker("volume", "rm", "-f", volume, check=False)
+
+    # -- looking inside ------------------------------------------------------------------------------
+    def container_id(self, service: str = "postgres") -> str:
+        ids = self.docker("ps", "-aq", "--no-trunc",
+                          "--filter", f"label=com.docker.compose.project={self.project}",
+                          "--filter", f"label=com.docker.compose.service={service}").stdout.split()
+        if not ids:
+            raise StackError(f"{self}: no {service} container")
+        return ids[0]
+
+    def exec(self, args: list[str], user: str | None = None, input: str | None = None,
+             service: str = "postgres", timeout: float = 300) -> subprocess.CompletedProcess:
+        """`docker exec` (its exit status is real, unlike `docker-compose exec` on this engine)."""
+        cmd = ["exec"] + (["-i"] if input is not None else []) + (["--user", user] if user else [])
+        return self.docker(*cmd, self.container_id(service), *args, check=False, input=input, timeout=timeout)
+
+    def psql(self, sql: str, db: str | None = None, user: str | None = None) -> str:
+        """Run `sql` as POSTGRES_USER (or `user`) over the unix socket; stdout, unaligned, tuples only."""
+        result = self.exec(["psql", "-v", "ON_ERROR_STOP=1", "-At", "--no-psqlrc", "--username", user or self.user,
+                            "--dbname", db or self.db], input=sql)
+        if result.returncode != 0:
+            raise PsqlError(f"psql exited {result.returncode}: {result.stderr.strip()}")
+        return result.stdout.rstrip("\n")
+
+    def app_connection_count(self) -> int:
+        """Client connections over TCP (the app's pool; the harness's own psql uses the unix socket)."""
+        try:
+            return int(self.psql("SELECT count(*) FROM pg_stat_activity "
+                                 "WHERE backend_type = 'client backend' AND client_addr IS NOT NULL;"))
+        except PsqlError:
+            return 0
+
+    def inspect(self, service: str = "postgres") -> dict:
+        return json.loads(self.docker("inspect", self.container_id(service)).stdout)[0]
+
+    def state(self, service: str = "postgres") -> dict:
+        """Status, ExitCode, RestartCount, Health (None without a healthcheck), Pid, StartedAt, FinishedAt."""
+        info = self.inspect(service)
+        st = info["State"]
+        return {
+            "Status": st["Status"],
+            "ExitCode": st["ExitCode"],
+            "RestartCount": info["RestartCount"],
+            "Health": (st.get("Health") or {}).get("Status"),
+            "Pid": st["Pid"],
+            "StartedAt": st["StartedAt"],
+            "FinishedAt": st["FinishedAt"],
+        }
+
+    def logs(self, service: str = "postgres") -> str:
+        """The container's output, stdout and stderr together."""
+        result = subprocess.run([self.engine.docker, "logs", self.container_id(service)],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return result.stdout
+
+    def wait_for(self, predicate, timeout: float = 60, interval: float = 0.5, what: str = "condition"):
+        """Poll `predicate()` until it returns something truthy (returned); TimeoutError otherwise."""
+        deadline = time.monotonic() + timeout
+        while True:
+            value = predicate()
+            if value:
+                return value
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{what}: not true after {timeout} s")
+            time.sleep(interval)
+
+    def data_files(self) -> list[Path]:
+        """Everything in the stack's data/ folder (dotfiles too), sorted by name."""
+        return sorted(self.data_dir.iterdir()) if self.data_dir.is_dir() else []
+
+    def _note_volumes(self) -> None:
+        """Remember the volumes mounted into this project's containers (anonymous ones carry no
+        project label, and are gone from any container once `down` removed it)."""
+        ids = self.docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={self.project}",
+                          check=False).stdout.split()
+        if not ids:
+            return
+        result = self.docker("inspect", *ids, check=False)
+        for info in json.loads(result.stdout or "[]"):
+            for mount in info.get("Mounts", []):
+                if mount.get("Type") == "volume" and mount.get("Name"):
+                    self._seen_volumes.add(mount["Name"])
+
+    def volumes_left(self) -> set[str]:
+        """Volumes Docker still holds for this project: labelled ones and anonymous ones that were
+        attached to its containers at any point the harness looked (up, start, stop, down...)."""
+        self._note_volumes()
+        labelled = self.docker("volume", "ls", "-q", "--filter",
+                               f"label=com.docker.compose.project={self.project}", check=False).stdout.split()
+        existing = set(self.docker("volume", "ls", "-q", check=False).stdout.split())
+        return set(labelled) | (self._seen_volumes & existing)
+
+
+# -- building a stack folder ---------------------------------------------------------------------------
+
+def _app_service(image: str, user: str, db: str, connections: int) -> dict:
+    return {
+        "image": image,
+        "entrypoint": ["sh", "-c", APP_SCRIPT.replace("$", "$$")],  # $$: not Compose interpolation
+        "environment": {
+            "PGHOST": "postgres",
+            "PGUSER": user,
+            "PGDATABASE": db,
+            "PGPASSWORD": "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}",
+            "APP_CONNECTIONS": str(connections),
+        },
+        "tmpfs": list(IMAGE_VOLUME_PATHS),
+        "stop_signal": "SIGKILL",
+    }
+
+
+def _composegen_service(image, user, db, schedule, keep, compression, extra_env, grace, hc_interval) -> dict:
+    from composegen.service_block import RuntimeOptions, postgres_service_keys, runtime_environment
+
+    service = {"image": image}
+    keys = postgres_service_keys()
+    env = {"POSTGRES_USER": user, "POSTGRES_PASSWORD": "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}",
+           "POSTGRES_DB": db}
+    env.update(runtime_environment(RuntimeOptions(schedule=schedule, keep=keep, compression=compression)))
+    env.update(extra_env)
+    for key, value in keys.items():
+        service[key] = value
+        if key == "entrypoint":
+            service["command"] = ["postgres"]
+            service["environment"] = env
+    service.setdefault("environment", env)
+    if grace is not None:
+        service["stop_grace_period"] = grace
+    if hc_interval is not None:
+        service["healthcheck"] = dict(service["healthcheck"], interval=hc_interval)
+    return service
+
+
+def _composegen_files(path: Path) -> None:
+    from composegen import stack as names
+    from composegen.utils_scripts import render_utils
+
+    path.joinpath("utils").mkdir()
+    for name, text in render_utils().items():
+        target = path / "utils" / name
+        target.write_text(text)
+        os.chmod(target, names.UTILS_MODE)
+    path.joinpath("data").mkdir()
+    os.chmod(path / "data", names.DATA_DIR_MODE)
+
+
+def _seed_service(image, user, db, extra_env, grace, hc_interval) -> dict:
+    seed = _yaml_load(SEED_DIR / "compose.yaml")["services"]["postgres"]
+    service = {"image": image, **{k: v for k, v in seed.items() if k != "image"}}
+    env = dict(service.get("environment") or {})
+    env.update({"POSTGRES_USER": user, "POSTGRES_DB": db})
+    env.update(extra_env)
+    service["environment"] = env
+    service["stop_grace_period"] = grace if grace is not None else SEED_TEST_GRACE
+    if hc_interval is not None:
+        service["healthcheck"] = dict(service["healthcheck"], interval=hc_interval)
+    return service
+
+
+def _seed_files(path: Path) -> None:
+    shutil.copytree(SEED_DIR / "utils", path / "utils")
+    for script in (path / "utils").iterdir():
+        os.chmod(script, 0o755)
+    # The official entrypoint reads ./data (its /docker-entrypoint-initdb.d) as the postgres user.
+    path.joinpath("data").mkdir()
+    os.chmod(path / "data", 0o755)
+
+
+def make_stack(path: Path, engine: Engine, *, image: str, setup: str = "composegen", schedule: str = "1h",
+               keep: int = 3, compression: str = "zstd", app_connections: int = 2,
+               extra_env: dict | None = None, user: str = "app", db: str = "app",
+               stop_grace_period: str | None = None,
+               healthcheck_interval: str | None = TEST_HEALTHCHECK_INTERVAL) -> Stack:
+    """Write a stack folder at `path` (must not exist or be empty) and return its Stack (not started).
+
+    `image`: a test image, short ("15-dash") or full tag. `stop_grace_period`: None keeps the setup's
+    own (composegen 5m; the seed SEED_TEST_GRACE instead of its 5m). `healthcheck_interval`: applies
+    to composegen only unless given with the seed (whose healthcheck is its dump schedule); None keeps
+    the generated value.
+    """
+    if setup not in SETUP_NAMES:
+        raise ValueError(f"setup must be one of {SETUP_NAMES}, not {setup!r}")
+    tag = spec_for(image).tag
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    if any(path.iterdir()):
+        raise FileExistsError(f"{path} is not empty")
+    password = secrets.token_hex(12)
+    extra_env = {k: str(v) for k, v in (extra_env or {}).items()}
+    if setup == "composegen":
+        _composegen_files(path)
+        postgres = _composegen_service(tag, user, db, schedule, keep, compression, extra_env,
+                                       stop_grace_period, healthcheck_interval)
+    else:
+        _seed_files(path)
+        postgres = _seed_service(tag, user, db, extra_env, stop_grace_period,
+                                 healthcheck_interval if healthcheck_interval != TEST_HEALTHCHECK_INTERVAL else None)
+    services = {"postgres": postgres}
+    if app_connections:
+        services["app"] = _app_service(tag, user, db, app_connections)
+    _yaml_dump({"services": services}, path / "compose.yaml")
+    env_file = path / ".env"
+    env_file.write_text(f"POSTGRES_PASSWORD='{password}'\n")
+    os.chmod(env_file, 0o600)
+    project = f"{PROJECT_PREFIX}-{secrets.token_hex(4)}"
+    return Stack(engine, path, project, setup, tag, user, db, password, app_connections)

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Build a minimal Debian root filesystem with one PostgreSQL major, as a tarball for `docker import`.
+#   build-rootfs.sh SUITE PG_MAJOR MIRROR OUT.tar
+# Runs as root on a Debian host with debootstrap. The harness (tests/e2e/harness/images.py) calls it
+# with the mirror read from the host's apt sources, so no host name is written into the repository.
+set -eu
+
+suite=$1 pg_major=$2 mirror=$3 out=$4
+work=$(mktemp -d "${TMPDIR:-/tmp}/composegen-rootfs-$suite.XXXXXX")
+root=$work/root
+
+cleanup() {
+	umount "$root/proc" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+# gosu: the entrypoint drops root; busybox: the busybox-sh flavour; zstd/xz-utils/gzip/bash: the
+# official images ship them and the runtime relies on it.
+include=gosu,busybox,zstd,xz-utils,gzip,bash,procps
+
+# The host's debian-archive-keyring may predate the suite's archive key (a bookworm host building
+# trixie). Check signatures with the host keyring first; only if that fails, retry without the check
+# (these images are test fixtures, built from the same mirror apt already trusts on this host).
+if ! debootstrap --variant=minbase --include="$include" "$suite" "$root" "$mirror"; then
+	echo "build-rootfs: debootstrap of $suite failed with signature checks; retrying with --no-check-gpg" >&2
+	rm -rf "$root"
+	debootstrap --no-check-gpg --variant=minbase --include="$include" "$suite" "$root" "$mirror"
+fi
+
+# Nothing may start a service inside the chroot.
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 0755 "$root/usr/sbin/policy-rc.d"
+mount -t proc proc "$root/proc"
+
+in_root() { chroot "$root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"; }
+apt_install() { in_root apt-get install -y -q --no-install-recommends "$@"; }
+
+in_root apt-get update -q
+# The postgres user with the official Debian image's ids; the busybox flavour renumbers it to
+# Alpine's 70 (tests/e2e/images/flavour.sh).
+in_root groupadd --system --gid 999 postgres
+in_root useradd --system --uid 999 --gid postgres --home-dir /var/lib/postgresql --shell /bin/bash postgres
+# postgresql-common first, so the package of the major does not create a default cluster: the
+# entrypoint runs initdb itself, like the official image.
+apt_install postgresql-common
+sed -ri 's/^#? *create_main_cluster *=.*/create_main_cluster = false/' "$root/etc/postgresql-common/createcluster.conf"
+grep -q '^create_main_cluster = false' "$root/etc/postgresql-common/createcluster.conf"
+apt_install "postgresql-$pg_major"
+
+umount "$root/proc"
+rm -f "$root/usr/sbin/policy-rc.d"
+in_root apt-get clean
+rm -rf "$root/var/lib/apt/lists/"* "$root/usr/share/doc/"* "$root/usr/share/man/"* "$root/usr/share/info/"*
+
+tar --numeric-owner -C "$root" -cf "$out.part" .
+mv "$out.part" "$out"

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The test images' entrypoint: our own implementation of the official postgres image's documented
+# behaviour (/work/shared/postgres-image-contract.md, summarised in tests/e2e/README.md), written from
+# that description. composegen's runtime must work on top of it exactly as on the official image.
+# Bash, as the official one is: a non-executable init *.sh is sourced into this shell.
+set -Eeo pipefail
+
+log() { printf '%s\n' "$*"; }
+die() { printf 'docker-entrypoint.sh: error: %s\n' "$*" >&2; exit 1; }
+
+# VAR [DEFAULT]: the value of VAR, or the content of the file named by VAR_FILE; both set is an error.
+env_or_file() {
+	local name=$1 default=${2:-} file_name="${1}_FILE"
+	local value=${!name:-} path=${!file_name:-}
+	if [ -n "$value" ] && [ -n "$path" ]; then
+		die "both $name and $file_name are set (they are exclusive)"
+	fi
+	if [ -n "$path" ]; then
+		value=$(<"$path")
+	fi
+	export "$name"="${value:-$default}"
+	unset "$file_name"
+}
+
+read_settings() {
+	env_or_file POSTGRES_PASSWORD
+	env_or_file POSTGRES_USER postgres
+	env_or_file POSTGRES_DB "$POSTGRES_USER"
+	env_or_file POSTGRES_INITDB_ARGS
+	env_or_file POSTGRES_HOST_AUTH_METHOD
+	: "${PGDATA:?PGDATA must be set}"
+}
+
+# psql as the init scripts get it: stop at the first error, no psqlrc, the superuser, POSTGRES_DB.
+init_psql() {
+	psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" "$@"
+}
+
+run_init_entries() {
+	local entry
+	for entry in /docker-entrypoint-initdb.d/*; do
+		[ -f "$entry" ] || continue # no match, or a directory
+		case "$entry" in
+		*.sh)
+			if [ -x "$entry" ]; then
+				log "$0: running $entry"
+				"$entry"
+			else
+				log "$0: sourcing $entry"
+				# shellcheck disable=SC1090
+				. "$entry"
+			fi
+			;;
+		*.sql) log "$0: running $entry"; init_psql -f "$entry"; echo ;;
+		*.sql.gz) log "$0: running $entry"; gzip -dc "$entry" | init_psql; echo ;;
+		*.sql.xz) log "$0: running $entry"; xz -dc "$entry" | init_psql; echo ;;
+		*.sql.zst) log "$0: running $entry"; zstd -dc "$entry" | init_psql; echo ;;
+		*) log "$0: ignoring $entry" ;;
+		esac
+	done
+}
+
+initialize() {
+	local method=${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}
+	if [ -z "$POSTGRES_PASSWORD" ] && [ "$method" != trust ]; then
+		die "the database is uninitialized and POSTGRES_PASSWORD is not set (set it, or POSTGRES_HOST_AUTH_METHOD=trust)"
+	fi
+
+	local -a initdb_args
+	read -r -a initdb_args <<<"$POSTGRES_INITDB_ARGS"
+	if [ -n "$POSTGRES_PASSWORD" ]; then
+		initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") "${initdb_args[@]}"
+	else
+		initdb --username="$POSTGRES_USER" "${initdb_args[@]}"
+	fi
+	printf '\nhost all all all %s\n' "$method" >>"$PGDATA/pg_hba.conf"
+
+	# The temporary server: unix socket only, so no client can reach a half-initialised database.
+	export PGPASSWORD="${PGPASSWORD:-$POSTGRES_PASSWORD}"
+	pg_ctl -D "$PGDATA" -w -o "-c listen_addresses=''" start
+
+	if [ "$POSTGRES_DB" != postgres ]; then
+		init_psql --dbname postgres --set db="$POSTGRES_DB" <<<'CREATE DATABASE :"db";'
+	fi
+	# A failure in here aborts the script (set -e) and leaves the temporary server running: that is
+	# the documented behaviour the runtime has to cope with, so there is deliberately no cleanup trap.
+	run_init_entries
+
+	pg_ctl -D "$PGDATA" -m fast -w stop
+	unset PGPASSWORD
+	log
+	log 'PostgreSQL init process complete; ready for start up.'
+	log
+}
+
+# A first argument that is an option is an option for postgres.
+if [ "${1:0:1}" = - ]; then
+	set -- postgres "$@"
+fi
+
+if [ "$1" = postgres ]; then
+	read_settings
+	if [ "$(id -u)" = 0 ]; then
+		mkdir -p "$PGDATA" /var/run/postgresql
+		chmod 0700 "$PGDATA"
+		chmod 3775 /var/run/postgresql
+		find "$PGDATA" /var/run/postgresql \! -user postgres -exec chown postgres:postgres '{}' +
+		exec gosu postgres "${BASH_SOURCE[0]}" "$@"
+	fi
+	mkdir -p "$PGDATA" 2>/dev/null || true
+	chmod 0700 "$PGDATA" 2>/dev/null || true
+	if [ -s "$PGDATA/PG_VERSION" ]; then
+		log "PostgreSQL Database directory appears to contain a database; Skipping initialization"
+	else
+		initialize
+	fi
+fi
+
+exec "$@"

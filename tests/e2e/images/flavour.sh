@@ -1,0 +1,31 @@
+#!/bin/sh
+# Turn the imported Debian rootfs into one test-image flavour (run by the Dockerfile, as root).
+#   flavour.sh dash|busybox PG_MAJOR
+# dash:    /bin/sh is dash and postgres is uid/gid 999, as in the official Debian-based images.
+# busybox: /bin/sh is busybox ash and postgres is uid/gid 70, as in the official Alpine-based images.
+set -eu
+flavour=$1 pg_major=$2
+
+case "$flavour" in
+dash)
+	[ "$(id -u postgres)" = 999 ]
+	;;
+busybox)
+	ln -sf /bin/busybox /bin/sh.busybox
+	mv -f /bin/sh.busybox /bin/sh
+	groupmod --gid 70 postgres
+	usermod --uid 70 --gid 70 postgres
+	# usermod renumbers files in the home folder only; the rest of what the package owns:
+	find / -xdev \( -uid 999 -o -gid 999 \) -exec chown -h postgres:postgres '{}' +
+	;;
+*)
+	echo "flavour.sh: unknown flavour $flavour" >&2
+	exit 2
+	;;
+esac
+
+# Like the official image: a cluster initialised from the sample listens on every address (the
+# entrypoint's temporary init server overrides this with a unix-socket-only listener).
+sample=/usr/share/postgresql/$pg_major/postgresql.conf.sample
+sed -ri "s/^#?listen_addresses *=.*/listen_addresses = '*'/" "$sample"
+grep -q "^listen_addresses = '\*'" "$sample"
