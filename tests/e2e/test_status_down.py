@@ -82,7 +82,7 @@ def test_down_refuses_the_seed_which_records_no_stop_dump(make_stack):
 
 
 def test_status_on_a_running_stack_after_a_manual_dump(make_stack):
-    stack = make_stack(image="17-busybox")
+    stack = make_stack(image="15-dash")
     stack.up()
     dumped = stack.exec(["/utils/dump"])
     assert dumped.returncode == 0, dumped.stderr
