@@ -38,9 +38,51 @@ def plan_service(source: SourceLines, services_node: Node, service: PostgresServ
     key_node = services_node.key_node(service.name)
     if node is None or node.kind != "map":
         raise UserError(f"service '{service.name}' is not a mapping")
+    if node.flow:
+        return _plan_flow_service(source, key_node, node, service, options, remove_data_mounts=remove_data_mounts)
     editor = _ServiceEditor(source, key_node, node, service, options)
     editor.run(remove_data_mounts)
     return editor.plan
+
+
+def _plan_flow_service(source: SourceLines, key_node: Node, node: Node, service: PostgresService,
+                       options: RuntimeOptions, *, remove_data_mounts: bool) -> Plan:
+    """A service written `db: {image: postgres:16, ...}`: rewritten in block style with the setup.
+
+    Its lines are rewritten whole (they are the service's own lines); the rest of the file stays.
+    """
+    from ruamel.yaml import YAML
+
+    from composegen.detect import find_postgres_services
+    from composegen.patch.lines import apply_edits
+    from composegen.patch.locate import parse_tree
+
+    first, last = key_node.start[0], node.last_line
+    before_key = source.body(first)[: key_node.start[1]]
+    after_value = source.body(last)[node.end[1]:] if node.end[0] == last else ""
+    if before_key.strip() or (after_value.strip() and not after_value.strip().startswith("#")):
+        raise UserError(f"service '{service.name}' shares line {first + 1} with other YAML: write it on lines of "
+                        f"its own, then patch again")
+    if any(k.value == "<<" for k, _ in node.pairs):
+        raise UserError(f"service '{service.name}' is a flow-style mapping with a `<<:` merge (line {first + 1}): "
+                        f"write it in block style, then patch again")
+    col = key_node.start[1]
+    block = emit_key(service.name, {str(k): v for k, v in service.mapping.items()}, col, 2)
+    # The service alone, in block style, under a stand-in `services:` key, then patched like any other.
+    snippet_text = ("services:\n" if col else "") + block
+    snippet = SourceLines.from_text(snippet_text)
+    data = YAML(typ="rt").load(snippet_text)
+    tree = parse_tree(snippet_text)
+    services_node = tree.get("services") if col else tree
+    [snippet_service] = [s for s in find_postgres_services(data if col else {"services": data})
+                         if s.name == service.name]
+    inner = plan_service(snippet, services_node, snippet_service, options, remove_data_mounts=remove_data_mounts)
+    patched = apply_edits(snippet, inner.edits)
+    lines = [patched.body(index) for index in range(1 if col else 0, len(patched.lines))]
+    comment = after_value.strip()
+    if comment:  # the comment that followed the flow mapping stays on the service's line
+        lines[0] = f"{lines[0]}  {comment}"
+    return Plan([LineEdit(first, last + 1, tuple(lines))], inner.notes)
 
 
 def _words(value: object) -> list[str]:
@@ -113,9 +155,6 @@ class _ServiceEditor:
         self.options = options
         self.plan = Plan()
         self.additions: list[str] = []  # lines of keys added at the end of the service
-        if node.flow:
-            raise UserError(f"service '{service.name}' is written in flow style ({{...}}) on line "
-                            f"{node.start[0] + 1}: write it in block style, then patch again")
         self.key_col = node.pairs[0][0].start[1]
         step = self.key_col - key_node.start[1]
         self.step = step if step > 0 else 2

@@ -78,7 +78,9 @@ def load_compose(path: Path) -> LoadedCompose:
         line = raw[: exc.start].count(b"\n") + 1
         raise UserError(f"{path}:{line}: not UTF-8 text") from None
     try:
-        data = YAML(typ="rt").load(text)
+        yaml = YAML(typ="rt")
+        yaml.preserve_quotes = True  # values copied into the service keep the user's quoting
+        data = yaml.load(text)
         tree = parse_tree(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
