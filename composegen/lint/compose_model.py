@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from composegen import stack
 from composegen.detect import split_volume_spec
-from composegen.lint.positions import Position, item_position, key_position, value_position
+from composegen.lint.positions import Position, item_position, key_position
 
 
 @dataclass(frozen=True)
@@ -100,5 +100,5 @@ def duration_seconds(value: object) -> float | None:
 
 __all__ = [
     "EnvEntry", "VolumeEntry", "env_entries", "volume_entries", "command_words",
-    "runs_composegen_entrypoint", "duration_seconds", "value_position",
+    "runs_composegen_entrypoint", "duration_seconds",
 ]

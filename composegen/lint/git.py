@@ -6,7 +6,6 @@ repositories with hundreds of stacks.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from functools import lru_cache
 from pathlib import Path
@@ -62,7 +61,3 @@ def ignored(paths: list[Path]) -> dict[Path, bool | None]:
         hits = {name for name in result.stdout.decode("utf-8", "surrogateescape").split("\0") if name}
         answers.update({p: spelled(p) in hits for p in members})
     return answers
-
-
-def in_repository(path: Path) -> bool:
-    return repository_root(Path(os.path.abspath(path)).parent) is not None
