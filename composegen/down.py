@@ -83,14 +83,18 @@ def confirm_stop_dump(data_dir: Path, stop_began: datetime) -> str | None:
     return None
 
 
-def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report,
+def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, project_name: str | None = None,
          runner: Runner = subprocess.run, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> int:
-    """Stop, confirm, remove. Returns the exit status: 0 removed, 1 left stopped (reported why)."""
+    """Stop, confirm, remove. Returns the exit status: 0 removed, 1 left stopped (reported why).
+
+    `project_name`: the Compose project, when it was started under another name than its folder's
+    (COMPOSE_PROJECT_NAME in the environment works too: Compose reads it).
+    """
     from composegen.compose_binary import compose_command
 
     compose_file = find_compose_file(path)
     guarded = guarded_services(compose_file)
-    base = [*compose_command(), "-f", str(compose_file.resolve())]
+    base = [*compose_command(), *(["-p", project_name] if project_name else []), "-f", str(compose_file.resolve())]
     stop_command = [*base, "stop"]
     down_command = [*base, "down", *extra_args]
     names = ", ".join(g.service for g in guarded)

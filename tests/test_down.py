@@ -140,6 +140,8 @@ def test_cli_passes_arguments_after_double_dash(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "down --remove-orphans --volumes" in result.output
     assert CliRunner().invoke(cli, ["down", str(tmp_path / "nope"), "--dry-run"]).exit_code == 2
+    named = CliRunner().invoke(cli, ["down", "-p", "web", str(tmp_path), "--dry-run"])
+    assert "docker compose -p web -f" in named.output
 
 
 def test_compose_binary_falls_back_to_docker_compose(monkeypatch, tmp_path):

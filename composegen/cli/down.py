@@ -11,7 +11,8 @@ import click
 @click.argument("path", required=False, type=click.Path(path_type=Path), default=Path("."))
 @click.argument("compose_args", nargs=-1, type=click.UNPROCESSED)
 @click.option("--dry-run", is_flag=True, help="Say what would be run and checked; change nothing.")
-def command(path, compose_args, dry_run) -> None:
+@click.option("-p", "--project-name", help="The Compose project name, if not the folder's (as `docker compose -p`).")
+def command(path, compose_args, dry_run, project_name) -> None:
     """Stop the stack at PATH (a folder or compose file, default .), confirm that each Postgres service
     wrote a good dump at that stop, and only then run `docker compose down`.
 
@@ -21,5 +22,6 @@ def command(path, compose_args, dry_run) -> None:
     """
     from composegen.down import down
 
-    status = down(path, list(compose_args), dry_run=dry_run, report=lambda line: click.echo(f"composegen: {line}"))
+    status = down(path, list(compose_args), dry_run=dry_run, project_name=project_name,
+                  report=lambda line: click.echo(f"composegen: {line}"))
     raise SystemExit(status)
