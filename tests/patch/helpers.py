@@ -102,7 +102,8 @@ def assert_has_setup(service: dict) -> None:
     assert env["PGDATA"] == stack.CONTAINER_PGDATA
     for name in (stack.ENV_SCHEDULE, stack.ENV_KEEP, stack.ENV_COMPRESSION):
         assert str(env[name])
-    assert list(service["entrypoint"]) == stack.ENTRYPOINT
+    entrypoint = service["entrypoint"]
+    assert (entrypoint.split() if isinstance(entrypoint, str) else list(entrypoint)) == stack.ENTRYPOINT
     assert service.get("command"), "Compose clears the image's CMD when an entrypoint is set"
     volumes = [str(v) for v in service["volumes"]]
     for spec in (stack.VOLUME_DUMPS, stack.VOLUME_UTILS, stack.VOLUME_RESTORE):

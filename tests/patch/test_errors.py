@@ -1,0 +1,80 @@
+"""Bad input: one line, exit 2, nothing changed."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def assert_refused(result, compose, before: bytes, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("composegen: error: "), result.stderr
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0]
+    if compose.exists():
+        assert compose.read_bytes() == before
+        assert sorted(p.name for p in compose.parent.iterdir()) == [compose.name]
+
+
+@pytest.mark.parametrize("text, fragments", [
+    ("just: a mapping\n", ("not a compose file",)),
+    ("- a\n- list\n", ("not a compose file",)),
+    ("", ("not a compose file",)),
+    ("services:\n  db:\n    image: postgres:16\n   bad: indent\n", ("compose.yaml:4", "YAML syntax error")),
+    ("services:\n  db:\n    image: [unclosed\n", ("YAML syntax error",)),
+    ("services:\n  app:\n    image: nginx\n  dbx:\n    image: dpage/pgadmin4\n", ("no Postgres service found",)),
+    ("services:\n  a:\n    image: postgres:16\n  b:\n    image: postgis/postgis:16-3.4\n",
+     ("2 Postgres services (a, b)", "--service")),
+    ("services:\n  pg:\n    image: bitnami/postgresql:16\n", ("/bitnami/postgresql",)),
+    ("services:\n  db:\n    image: postgres:16\n    user: '999:999'\n", ("runs as user",)),
+    ("services:\n  db:\n    image: postgres:16\n    services: 1\n  db: {}\n", ("YAML",)),
+])
+def test_bad_input(tmp_path, run_patch, text, fragments):
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(text)
+    assert_refused(run_patch(compose), compose, text.encode(), *fragments)
+
+
+def test_not_utf8(tmp_path, run_patch):
+    compose = tmp_path / "compose.yaml"
+    compose.write_bytes(b"services:\n  db:\n    image: postgres\xff\n")
+    assert_refused(run_patch(compose), compose, compose.read_bytes(), "not UTF-8")
+
+
+def test_missing_file_and_folder(tmp_path, run_patch):
+    assert_refused(run_patch(tmp_path / "nope.yaml"), tmp_path / "nope.yaml", b"", "no such file")
+    assert_refused(run_patch(tmp_path), tmp_path / "x", b"", "is a folder")
+
+
+def test_service_option(tmp_path, run_patch):
+    text = "services:\n  a:\n    image: postgres:16\n  b:\n    image: postgis/postgis:16-3.4\n  web:\n    image: nginx\n"
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(text)
+    assert_refused(run_patch(compose, "--service", "web"), compose, text.encode(), "'web' does not run a Postgres image")
+    assert_refused(run_patch(compose, "--service", "zz"), compose, text.encode(), "no service 'zz'")
+    result = run_patch(compose, "--service", "b")
+    assert result.exit_code == 0, result.output
+    after = compose.read_text()
+    assert after.startswith("services:\n  a:\n    image: postgres:16\n  b:\n    image: postgis/postgis:16-3.4\n    restart:")
+
+
+def test_unwritable_folder(tmp_path, run_patch, monkeypatch):
+    import tempfile
+
+    compose = tmp_path / "compose.yaml"
+    text = "services:\n  db:\n    image: postgres:16\n"
+    compose.write_text(text)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    assert_refused(run_patch(compose), compose, text.encode(), "cannot write there", "Permission denied")
+
+
+def test_migrate_and_fresh_exclude_each_other(tmp_path, run_patch):
+    compose = tmp_path / "compose.yaml"
+    text = "services:\n  db:\n    image: postgres:16\n"
+    compose.write_text(text)
+    assert_refused(run_patch(compose, "--migrate", "--fresh"), compose, text.encode(), "exclude each other")
