@@ -259,3 +259,19 @@ def test_seed_stack_restores_after_down_up(make_stack):
     assert (stack.data_dir / "dump.sql.gz").is_file()
     stack.up()
     assert count_rows(stack) == 300
+
+
+@pytest.mark.parametrize("image", FLAVOUR_IMAGES_15)
+def test_composegen_stack_starts_answers_and_tears_down(make_stack, image):
+    """The generated setup on the harness: healthy, the app's pool attached, nothing left after destroy."""
+    stack = make_stack(image=image, setup="composegen", app_connections=3)
+    stack.up()
+    assert stack.state()["Health"] == "healthy"
+    assert stack.app_connection_count() == 3
+    assert create_rows(stack, 200) == 200
+    assert stack.exec(["id", "-un"], user="postgres").stdout.strip() == "postgres"
+    project = stack.project
+    stack.destroy()
+    left = subprocess.run([stack.engine.docker, "ps", "-aq", "--filter", f"label=com.docker.compose.project={project}"],
+                          capture_output=True, text=True, check=True).stdout.split()
+    assert left == [] and stack.volumes_left() == set()

@@ -5,7 +5,7 @@ happens only when `docker image inspect` shows a different (or no) hash. The deb
 cached as a tarball under /var/cache/composegen-test/, keyed by the hash of its own inputs, so editing
 the entrypoint rebuilds only the thin `docker build` layer (seconds), not the rootfs (minutes).
 
-Run `python -m harness.images` from tests/e2e/ to build them ahead of a test run (`--force` rebuilds).
+Run `python -m harness` from tests/e2e/ to build them ahead of a test run (`--force` rebuilds).
 """
 
 from __future__ import annotations
@@ -217,9 +217,3 @@ def ensure_images(docker: str, specs: list[ImageSpec] | None = None, force: bool
         _say(f"built {len(stale)} image(s) in {time.monotonic() - started:.0f} s")
         return [s.tag for s in stale]
 
-
-if __name__ == "__main__":
-    from harness.engine import find_engine
-
-    built = ensure_images(find_engine().docker, force="--force" in sys.argv[1:])
-    print("\n".join(built) if built else "all test images are up to date")

@@ -35,15 +35,17 @@ TEST_HEALTHCHECK_INTERVAL = "1s"
 # anonymous volume (volumes_left() must only show what the Postgres service leaves).
 IMAGE_VOLUME_PATHS = ["/var/lib/postgresql", "/var/lib/postgresql/data"]
 
-# The stand-in app: `APP_CONNECTIONS` pooled connections, each an idle psql session pinged every 5 s
-# and reopened when the server goes away (as a pool does). No stop handling: Compose kills it.
+# The stand-in app: `APP_CONNECTIONS` pooled connections, each an idle psql session pinged every
+# second and reopened when the server goes away (as a pool does: psql exits on a lost connection, and
+# the pinging loop dies of SIGPIPE at its next write, so a reconnect takes about a second).
+# No stop handling: its stop_signal is SIGKILL, so it never slows down a `stop` or `down`.
 APP_SCRIPT = """\
 i=0
 while [ "$i" -lt "$APP_CONNECTIONS" ]; do
   i=$((i + 1))
   (
     while :; do
-      { while :; do echo 'SELECT 1;'; sleep 5; done; } | psql -qAt >/dev/null 2>&1
+      { while :; do echo 'SELECT 1;'; sleep 1; done; } | psql -qAt >/dev/null 2>&1
       sleep 1
     done
   ) &
@@ -122,10 +124,10 @@ class Stack:
         return result
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def up(self, wait_healthy: bool = True, timeout: float = 180, *args: str) -> None:
+    def up(self, *args: str, wait_healthy: bool = True, timeout: float = 180) -> None:
         """`up -d --pull never`; then wait until Postgres accepts TCP connections (the final server,
         not the unix-socket-only init server), the app's connections are open, and (composegen, with
-        wait_healthy) the container is healthy."""
+        wait_healthy) the container is healthy. `args` go to `up` (e.g. "--force-recreate")."""
         self.compose("up", "--detach", "--pull", "never", *args)
         self._note_volumes()
         self.wait_ready(wait_healthy=wait_healthy, timeout=timeout)
