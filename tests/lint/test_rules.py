@@ -275,3 +275,10 @@ class TestOtherContractImage:
         path = write_stack(tmp_path, "services:\n  x:\n    image: prometheuscommunity/postgres-exporter:v0.15.0\n",
                            utils=False)
         assert lint(path).findings == []
+
+
+def test_a_postgres_image_run_as_a_shell_job_is_not_a_postgres_service(tmp_path):
+    text = GOOD_COMPOSE + '  migrate:\n    image: postgres:17-alpine\n    entrypoint: ["sh", "-c", "psql -c \'select 1\'"]\n'
+    assert lint(write_stack(tmp_path, text)).findings == []
+    wrapper = GOOD_COMPOSE + '  other:\n    image: postgres:17-alpine\n    entrypoint: ["/wrap.sh"]\n    restart: always\n'
+    assert rule_ids(lint(write_stack(tmp_path, wrapper))) == ["CG001"]
