@@ -1,0 +1,72 @@
+"""Fast tests of the runtime scripts (templates/utils/): rendered once, run on the host under the
+shells of both image families: dash (Debian images) and busybox ash (Alpine images)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from composegen import stack
+from composegen.utils_scripts import render_utils
+
+
+def _shells() -> list:
+    found = []
+    if shutil.which("dash"):
+        found.append(pytest.param(["dash"], id="dash"))
+    else:
+        found.append(pytest.param(None, id="dash", marks=pytest.mark.skip(reason="dash is not installed")))
+    if shutil.which("busybox"):
+        found.append(pytest.param(["busybox", "sh"], id="busybox"))
+    else:
+        found.append(pytest.param(None, id="busybox", marks=pytest.mark.skip(reason="busybox is not installed")))
+    return found
+
+
+SHELLS = _shells()
+
+
+@pytest.fixture(scope="session")
+def utils_dir(tmp_path_factory) -> Path:
+    """utils/ as init writes it."""
+    path = tmp_path_factory.mktemp("utils")
+    for name, text in render_utils().items():
+        target = path / name
+        target.write_text(text)
+        os.chmod(target, stack.UTILS_MODE)
+    return path
+
+
+@pytest.fixture(params=SHELLS)
+def shell(request) -> list[str]:
+    return request.param
+
+
+@pytest.fixture
+def run_lib(shell, utils_dir, tmp_path):
+    """run_lib(snippet, **env) -> CompletedProcess: `snippet` after sourcing lib.sh, in `shell`,
+    with the dumps and state directories under tmp_path."""
+    dumps = tmp_path / "dumps"
+    state = tmp_path / "state"
+    dumps.mkdir()
+    state.mkdir()
+
+    def run(snippet: str, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+        full_env = {
+            "PATH": os.environ["PATH"],
+            "COMPOSEGEN_UTILS_DIR": str(utils_dir),
+            "COMPOSEGEN_DUMPS_DIR": str(dumps),
+            "COMPOSEGEN_STATE_DIR": str(state),
+            **(env or {}),
+        }
+        script = f'. "{utils_dir}/lib.sh"\n{snippet}\n'
+        return subprocess.run([*shell, "-c", script], capture_output=True, text=True, env=full_env,
+                              input=input, timeout=60)
+
+    run.dumps = dumps
+    run.state = state
+    return run

@@ -1,0 +1,215 @@
+"""Pure-shell functions of lib.sh, run under dash and busybox ash: schedule parsing, dump
+verification, choosing the newest dump, retention, the JSON record's text, durations."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+TRAILER = "-- PostgreSQL database cluster dump complete"
+DUMP_TEXT = (
+    "--\n-- PostgreSQL database cluster dump\n--\n\nCREATE ROLE app;\n\\connect template1\n"
+    "--\n-- Dumped from database version 15.18 (Debian 15.18-0+deb12u1)\n--\n"
+    + "COPY t (v) FROM stdin;\n" + "".join(f"row {i}\n" for i in range(2000)) + "\\.\n\n"
+    + f"--\n{TRAILER}\n--\n\n"
+)
+
+
+def _compressors() -> list:
+    params = [pytest.param("gz", id="gzip")]
+    if shutil.which("zstd"):
+        params.append(pytest.param("zst", id="zstd"))
+    return params
+
+
+def _write(path, ext: str, text: str) -> None:
+    data = text.encode()
+    if ext == "gz":
+        path.write_bytes(gzip.compress(data))
+    else:
+        path.write_bytes(subprocess.run(["zstd", "-q", "-c"], input=data, capture_output=True, check=True).stdout)
+
+
+@pytest.mark.parametrize("spec, seconds", [
+    ("0", "0"), ("90", "90"), ("90s", "90"), ("30m", "1800"), ("1h", "3600"), ("2d", "172800"),
+    ("08m", "480"), ("3s", "3"),
+])
+def test_schedule_seconds(run_lib, spec, seconds):
+    result = run_lib(f'cg_schedule_seconds "{spec}"')
+    assert (result.returncode, result.stdout.strip()) == (0, seconds)
+
+
+@pytest.mark.parametrize("spec", ["", "h", "1x", "1h30m", "-5", "1.5h", "1 h", "s1", "9999999999"])
+def test_schedule_seconds_refuses(run_lib, spec):
+    result = run_lib(f'cg_schedule_seconds "{spec}"')
+    assert result.returncode == 1
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("value, expected", [("3", "3"), ("007", "7"), ("0", None), ("", None), ("x", None),
+                                             ("-1", None)])
+def test_positive_int(run_lib, value, expected):
+    result = run_lib(f'cg_positive_int "{value}"')
+    if expected is None:
+        assert result.returncode == 1
+    else:
+        assert (result.returncode, result.stdout.strip()) == (0, expected)
+
+
+@pytest.mark.parametrize("ext", _compressors())
+def test_verify_accepts_a_complete_dump(run_lib, ext):
+    path = run_lib.dumps / f"cluster-20260101T000000Z.sql.{ext}"
+    _write(path, ext, DUMP_TEXT)
+    result = run_lib(f'cg_verify_dump "{path}"')
+    assert result.returncode == 0, result.stdout + result.stderr
+    # A temporary dump is checked by its real extension.
+    tmp = run_lib.dumps / f".cluster-20260101T000000Z.sql.{ext}.tmp"
+    shutil.copy(path, tmp)
+    assert run_lib(f'cg_verify_dump "{tmp}"').returncode == 0
+
+
+@pytest.mark.parametrize("ext", _compressors())
+def test_verify_rejects_a_truncated_file(run_lib, ext):
+    path = run_lib.dumps / f"cluster-20260101T000000Z.sql.{ext}"
+    _write(path, ext, DUMP_TEXT)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    result = run_lib(f'cg_verify_dump "{path}"')
+    assert result.returncode == 1
+    assert "does not decompress" in result.stdout
+
+
+@pytest.mark.parametrize("ext", _compressors())
+def test_verify_rejects_a_dump_without_trailer(run_lib, ext):
+    # A pg_dumpall that died half-way, compressed cleanly: decompresses, but is incomplete.
+    path = run_lib.dumps / f"cluster-20260101T000000Z.sql.{ext}"
+    _write(path, ext, DUMP_TEXT.split("\\.")[0])
+    result = run_lib(f'cg_verify_dump "{path}"')
+    assert result.returncode == 1
+    assert "incomplete dump" in result.stdout
+
+
+def test_verify_rejects_garbage(run_lib):
+    path = run_lib.dumps / "cluster-20260101T000000Z.sql.gz"
+    path.write_bytes(os.urandom(4096))
+    assert run_lib(f'cg_verify_dump "{path}"').returncode == 1
+
+
+def test_trailer_must_be_a_whole_line(run_lib):
+    path = run_lib.dumps / "cluster-20260101T000000Z.sql.gz"
+    _write(path, "gz", DUMP_TEXT.replace(TRAILER, "SELECT 1; " + TRAILER))
+    assert run_lib(f'cg_verify_dump "{path}"').returncode == 1
+
+
+def test_dump_major(run_lib):
+    path = run_lib.dumps / "cluster-20260101T000000Z.sql.gz"
+    _write(path, "gz", DUMP_TEXT)
+    assert run_lib(f'cg_dump_major "{path}"').stdout.strip() == "15"
+
+
+def _touch_dumps(dumps, names):
+    for name in names:
+        (dumps / name).write_bytes(b"x")
+
+
+def test_newest_dump_ignores_other_names(run_lib):
+    _touch_dumps(run_lib.dumps, [
+        "cluster-20260101T000000Z.sql.zst", "cluster-20260301T000000Z.sql.gz", "cluster-20260201T000000Z.sql.zst",
+        "cluster-20991231T000000Z.sql.xz", "cluster-old.sql.gz", ".cluster-20990101T000000Z.sql.zst.tmp",
+        "composegen-status.json",
+    ])
+    result = run_lib("cg_dumps_newest_first")
+    assert result.stdout.split() == ["cluster-20260301T000000Z.sql.gz", "cluster-20260201T000000Z.sql.zst",
+                                     "cluster-20260101T000000Z.sql.zst"]
+    assert run_lib("cg_newest_dump").stdout.strip() == "cluster-20260301T000000Z.sql.gz"
+
+
+def test_newest_dump_of_an_empty_directory(run_lib):
+    result = run_lib("cg_newest_dump")
+    assert (result.returncode, result.stdout) == (0, "")
+
+
+def test_retention_keeps_the_newest(run_lib):
+    names = [f"cluster-2026010{d}T000000Z.sql.zst" for d in range(1, 7)]
+    _touch_dumps(run_lib.dumps, names + ["notes.txt"])
+    result = run_lib("CG_KEEP=2; cg_retention")
+    assert result.returncode == 0
+    assert sorted(p.name for p in run_lib.dumps.iterdir()) == sorted(names[-2:] + ["notes.txt"])
+
+
+def test_dump_time_from_name(run_lib):
+    result = run_lib("cg_dump_time cluster-20261124T203005Z.sql.zst")
+    assert result.stdout.strip() == "2026-11-24T20:30:05Z"
+
+
+def test_json_text_is_safe(run_lib):
+    result = run_lib("""cg_json_text 'a "quoted" \\\\ back
+slash	tab'""")
+    text = result.stdout
+    assert json.loads(f'"{text}"') == text
+    assert '"' not in text and "\\" not in text and "\n" not in text
+
+
+def test_status_record_is_json(run_lib):
+    _touch_dumps(run_lib.dumps, ["cluster-20260101T000000Z.sql.zst"])
+    (run_lib.state / "baseline").write_text("1:2:;0\n")
+    result = run_lib('cg_write_status failed schedule "pg_dumpall: \\"x\\" failed" 0.42 0 "" "fp"')
+    assert result.returncode == 0, result.stderr
+    record = json.loads((run_lib.dumps / "composegen-status.json").read_text())
+    assert record["version"] == 1
+    assert record["outcome"] == "failed"
+    assert record["trigger"] == "schedule"
+    assert record["duration_s"] == 0.42
+    assert record["last_good"]["file"] == "cluster-20260101T000000Z.sql.zst"
+    assert record["last_good"]["time"] == "2026-01-01T00:00:00Z"
+    assert record["last_good"]["size"] == 1
+    assert record["last_good"]["fingerprint"] == "1:2:;0"
+    assert not list(run_lib.dumps.glob(".composegen-status*"))
+
+
+def test_status_record_without_a_good_dump(run_lib):
+    result = run_lib('cg_write_status failed manual "no server" 0.01 0 "" ""')
+    assert result.returncode == 0
+    assert json.loads((run_lib.dumps / "composegen-status.json").read_text())["last_good"] is None
+
+
+def test_duration(run_lib):
+    assert run_lib("cg_duration 100 223").stdout.strip() == "1.23"
+    start = run_lib("cg_now_cs").stdout.strip()
+    assert start.isdigit()
+
+
+def test_lock_is_exclusive_and_stale_locks_are_taken_over(run_lib):
+    # A lock held by a live process makes the next one wait; a dead owner's lock is taken over.
+    result = run_lib("""
+sleep 3 & holder=$!
+mkdir "$CG_STATE/dump.lock" && echo "$holder" >"$CG_STATE/dump.lock/pid"
+start=$(cg_now_cs)
+cg_lock
+echo "waited $(cg_duration "$start" "$(cg_now_cs)")"
+[ "$(cat "$CG_STATE/dump.lock/pid")" = "$$" ] && echo owner
+cg_unlock
+[ -e "$CG_STATE/dump.lock" ] || echo released
+mkdir "$CG_STATE/dump.lock" && echo 999999 >"$CG_STATE/dump.lock/pid"
+cg_lock && echo took-stale
+""")
+    lines = result.stdout.split("\n")
+    waited = float(lines[0].split()[1])
+    assert 1.5 <= waited <= 6, result.stdout + result.stderr
+    assert lines[1:4] == ["owner", "released", "took-stale"]
+
+
+def test_alive_treats_dead_pids_as_gone(run_lib):
+    result = run_lib("""
+sleep 5 & p=$!
+cg_alive "$p" && echo alive
+kill "$p"; wait "$p"
+cg_alive "$p" || echo gone
+cg_alive "" || echo empty
+""")
+    assert result.stdout.split() == ["alive", "gone", "empty"]
