@@ -57,9 +57,13 @@ def guarded_services(compose_file: Path) -> list[Guarded]:
     return guarded
 
 
-def confirm_stop_dump(data_dir: Path, stop_began: datetime) -> str | None:
+def confirm_stop_dump(data_dir: Path, stop_began: datetime, before_stop: tuple | None = None) -> str | None:
     """None when a good dump was written (or rightly skipped) at the stop that began at `stop_began`,
-    else why not, in words for the user."""
+    else why not, in words for the user. `before_stop`: the record's identity taken just before the
+    stop (dump_record.record_identity); a record that has not been rewritten since is not this stop's."""
+    if before_stop is not None and dump_record.record_identity(data_dir) == before_stop:
+        return (f"no dump was recorded at this stop ({stack.STATUS_FILE} was not rewritten); "
+                f"was the service running?")
     try:
         record = dump_record.read_record(data_dir)
     except dump_record.RecordError as exc:
@@ -104,7 +108,10 @@ def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, pr
         report(f"would then run: {' '.join(down_command)}  (only if every dump is confirmed)")
         return 0
 
-    # The record's time has one-second resolution: compare from the start of this second.
+    # The record's time has one-second resolution: compare from the start of this second, and also
+    # require the record file itself to be rewritten (a record from earlier in the same second is not enough).
+    data_dirs = list(dict.fromkeys(g.data_dir for g in guarded))
+    before_stop = {data_dir: dump_record.record_identity(data_dir) for data_dir in data_dirs}
     stop_began = clock().replace(microsecond=0)
     report(f"stopping {compose_file} (waits for the stop-time dump of {names})")
     stopped = runner(stop_command, cwd=compose_file.parent, check=False)
@@ -112,8 +119,8 @@ def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, pr
         report(f"`docker compose stop` failed (exit {stopped.returncode}); containers not removed")
         return 1
     problems = []
-    for data_dir in dict.fromkeys(g.data_dir for g in guarded):
-        problem = confirm_stop_dump(data_dir, stop_began)
+    for data_dir in data_dirs:
+        problem = confirm_stop_dump(data_dir, stop_began, before_stop[data_dir])
         if problem:
             problems.append(problem)
         else:

@@ -99,6 +99,16 @@ def parse_record(text: str) -> DumpRecord:
     )
 
 
+def record_identity(data_dir: Path) -> tuple[int, int, int] | None:
+    """(inode, mtime in ns, size) of the record file, or None: tells a record rewritten since (the
+    runtime replaces it by a rename) from the same one, which the record's whole-second time cannot."""
+    try:
+        info = os.stat(Path(data_dir) / stack.STATUS_FILE)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
+
+
 def read_record(data_dir: Path) -> DumpRecord | None:
     """The record in `data_dir`; None when there is none yet. RecordError when it is unusable."""
     path = Path(data_dir) / stack.STATUS_FILE

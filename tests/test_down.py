@@ -110,6 +110,15 @@ def test_record_within_the_second_the_stop_began_counts(tmp_path):
     assert run_down(tmp_path, fake)[0] == 0
 
 
+def test_a_record_not_rewritten_by_this_stop_is_not_a_confirmation(tmp_path):
+    """Written earlier in the same second the stop began: its time passes, but it is not this stop's."""
+    folder = stack(tmp_path)
+    FakeCompose(folder, at=NOW.replace(microsecond=0))(["stop"])  # the earlier stop's record
+    idle = FakeCompose(folder, outcome=None)  # this stop: the service was not running, nothing written
+    status, lines = run_down(folder, idle)
+    assert status == 1 and any("was not rewritten" in line for line in lines)
+
+
 def test_corrupt_record_is_not_a_confirmation(tmp_path):
     folder = stack(tmp_path)
     (folder / "data" / "composegen-status.json").write_text("{oops")
