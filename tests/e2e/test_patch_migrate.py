@@ -34,6 +34,8 @@ services:
 volumes:
   pgdata:
 """
+# The same without a mount: the data sits in the anonymous volume Docker made for the image's VOLUME.
+ANONYMOUS = CLASSIC.split("    volumes:")[0]
 
 
 def composegen(*args: str) -> subprocess.CompletedProcess:
@@ -79,3 +81,24 @@ def test_migrate_carries_the_data_over(make_stack, flavour):
 
     again = composegen("patch", stack.compose_file, "--check")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_migrate_from_an_anonymous_volume(make_stack):
+    stack = make_stack(image=image_tag(17, "dash"), setup="seed", app_connections=0)
+    shutil.rmtree(stack.utils_dir)
+    shutil.rmtree(stack.data_dir)
+    stack.compose_file.write_text(ANONYMOUS.format(image=stack.image))
+    original = stack.compose_file.read_bytes()
+    stack.up(wait_healthy=False)
+    before = populate(stack)
+
+    refused = composegen("patch", stack.compose_file)
+    assert refused.returncode == 2 and "anonymous volume of its container" in refused.stderr, refused.stderr
+    assert stack.compose_file.read_bytes() == original
+
+    migrated = composegen("patch", stack.compose_file, "--migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    assert len(stack.data_files()) == 1
+    stack.setup = "composegen"
+    stack.up()
+    assert snapshot(stack) == before
