@@ -16,7 +16,7 @@ from composegen import stack
 from composegen.detect import PostgresService, interpolate_defaults, split_volume_spec
 from composegen.errors import UserError
 from composegen.patch.lines import LineEdit, trim_trailing_blanks
-from composegen.patch.locate import Node
+from composegen.patch.locate import Node, anchors_within
 from composegen.patch.source import SourceLines, indentation, is_comment
 from composegen.service_block import RuntimeOptions, emit_key, postgres_service_keys, runtime_environment
 
@@ -33,14 +33,23 @@ class Plan:
 
 
 def plan_service(source: SourceLines, services_node: Node, service: PostgresService, options: RuntimeOptions,
-                 *, remove_data_mounts: bool) -> Plan:
+                 *, remove_data_mounts: bool, shared_anchors: frozenset[str] = frozenset()) -> Plan:
+    """`shared_anchors`: anchors that aliases refer to; text defining one of them is never changed
+    (another service would change with it)."""
     node = services_node.get(service.name)
     key_node = services_node.key_node(service.name)
     if node is None or node.kind != "map":
         raise UserError(f"service '{service.name}' is not a mapping")
+    if node.anchor in shared_anchors:
+        raise UserError(f"service '{service.name}' is anchored (&{node.anchor}) and reused elsewhere: patching it "
+                        f"would change the services that reuse it too; give them their own keys, then patch again")
     if node.flow:
+        shared = [name for name in anchors_within(node) if name in shared_anchors]
+        if shared:
+            raise UserError(f"service '{service.name}' defines &{shared[0]}, which other keys reuse: patching it would "
+                            f"change them too; move the anchor to an x- field, then patch again")
         return _plan_flow_service(source, key_node, node, service, options, remove_data_mounts=remove_data_mounts)
-    editor = _ServiceEditor(source, key_node, node, service, options)
+    editor = _ServiceEditor(source, key_node, node, service, options, shared_anchors)
     editor.run(remove_data_mounts)
     return editor.plan
 
@@ -147,8 +156,9 @@ def healthcheck_is_off(healthcheck: object) -> bool:
 
 class _ServiceEditor:
     def __init__(self, source: SourceLines, key_node: Node, node: Node, service: PostgresService,
-                 options: RuntimeOptions) -> None:
+                 options: RuntimeOptions, shared_anchors: frozenset[str] = frozenset()) -> None:
         self.source = source
+        self.shared_anchors = shared_anchors
         self.node = node
         self.data = service.mapping
         self.service = service
@@ -232,6 +242,7 @@ class _ServiceEditor:
         self._set("environment", new_value)
 
     def _map_entries(self, mapping: Node, wanted: dict[str, str]) -> None:
+        self._guard(mapping, "environment")
         col = mapping.pairs[0][0].start[1]
         missing = []
         for name, value in wanted.items():
@@ -247,6 +258,7 @@ class _ServiceEditor:
             self._insert_after(mapping.last_line, mapping.start[0], "".join(missing))
 
     def _list_env_entries(self, seq: Node, wanted: dict[str, str]) -> None:
+        self._guard(seq, "environment")
         dash_col = self._dash_col(seq)
         by_name = {}
         for item in seq.items:
@@ -288,6 +300,7 @@ class _ServiceEditor:
             return
         own = self._own("volumes")
         if own is not None and own.kind == "seq" and not own.flow and own.items:
+            self._guard(own, "volumes")
             dash_col = self._dash_col(own)
             for index in drop:
                 item = own.items[index]
@@ -313,6 +326,7 @@ class _ServiceEditor:
             return
         own = self._own("tmpfs")
         if own is not None and own.kind == "seq" and not own.flow and own.items:
+            self._guard(own, "tmpfs")
             dash_col = self._dash_col(own)
             text = "".join(" " * dash_col + "- " + _scalar_text(path) + "\n" for path in missing)
             self._insert_after(own.last_line, own.start[0], text)
@@ -330,7 +344,15 @@ class _ServiceEditor:
         if key_node is None:
             self.additions.extend(text.splitlines())
             return
+        self._guard(self.node.get(key), key)
         self._replace_lines(key_node.start[0], self.node.get(key).last_line, text)
+
+    def _guard(self, node: Node, key: str) -> None:
+        shared = [name for name in anchors_within(node) if name in self.shared_anchors]
+        if shared:
+            raise UserError(f"service '{self.service.name}': its {key} defines &{shared[0]} (line {node.start[0] + 1}), "
+                            f"which other keys reuse: patching it would change them too; move the anchor to an "
+                            f"x- field, then patch again")
 
     def _replace_lines(self, first: int, last: int, text: str) -> None:
         last = trim_trailing_blanks(self.source, first, last)

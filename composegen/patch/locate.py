@@ -111,3 +111,31 @@ def anchors(root: Node | None) -> dict[str, Node]:
     if root is not None:
         walk(root)
     return found
+
+
+def aliased_anchors(root: Node | None) -> set[str]:
+    """Names of the anchors some alias (`*name`, `<<: *name`) refers to."""
+    found: set[str] = set()
+
+    def walk(node: Node) -> None:
+        if node.kind == "alias":
+            found.add(node.value)
+        for key, value in node.pairs:
+            walk(key)
+            walk(value)
+        for item in node.items:
+            walk(item)
+
+    if root is not None:
+        walk(root)
+    return found
+
+
+def anchors_within(node: Node) -> list[str]:
+    """Anchors defined on `node` or anywhere inside it."""
+    found = [node.anchor] if node.anchor else []
+    for key, value in node.pairs:
+        found += anchors_within(key) + anchors_within(value)
+    for item in node.items:
+        found += anchors_within(item)
+    return found

@@ -19,7 +19,7 @@ from composegen.fsutil import atomic_write
 from composegen.patch import migrate
 from composegen.patch.edit import plan_service
 from composegen.patch.lines import apply_edits
-from composegen.patch.locate import parse_tree
+from composegen.patch.locate import aliased_anchors, parse_tree
 from composegen.patch.source import SourceLines
 from composegen.service_block import RuntimeOptions
 
@@ -182,7 +182,7 @@ def patch(request: PatchRequest) -> PatchResult:
     folder = path.parent if str(path.parent) else Path(".")
 
     plan = plan_service(loaded.source, loaded.tree.get("services"), service, request.options,
-                        remove_data_mounts=True)
+                        remove_data_mounts=True, shared_anchors=frozenset(aliased_anchors(loaded.tree)))
     before = loaded.source.text()
     after = apply_edits(loaded.source, plan.edits).text()
     # Data the patched service would not start from: only asked while the setup is missing.

@@ -78,3 +78,41 @@ def test_migrate_and_fresh_exclude_each_other(tmp_path, run_patch):
     text = "services:\n  db:\n    image: postgres:16\n"
     compose.write_text(text)
     assert_refused(run_patch(compose, "--migrate", "--fresh"), compose, text.encode(), "exclude each other")
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("services:\n  db: &db\n    image: postgres:16\n    restart: always\n  app:\n    <<: *db\n    image: nginx\n",
+     "anchored (&db)"),
+    ("services:\n  db:\n    image: postgres:16\n    environment: &env\n      POSTGRES_PASSWORD: x\n"
+     "  app:\n    image: nginx\n    environment: *env\n", "its environment defines &env"),
+    ("services:\n  db:\n    image: postgres:16\n    volumes: &vols\n      - ./x:/x\n"
+     "  app:\n    image: nginx\n    volumes: *vols\n", "its volumes defines &vols"),
+    ("services:\n  db: {image: postgres:16, environment: &env {A: b}}\n  app:\n    image: nginx\n    environment: *env\n",
+     "defines &env"),
+])
+def test_anchors_other_services_reuse_are_never_changed(tmp_path, run_patch, text, fragment):
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(text)
+    assert_refused(run_patch(compose), compose, text.encode(), fragment)
+
+
+def test_an_anchor_nobody_reuses_is_edited_like_any_key(tmp_path, run_patch):
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  db:\n    image: postgres:16\n    environment: &env\n      POSTGRES_PASSWORD: x\n")
+    assert run_patch(compose).exit_code == 0
+    assert "    environment: &env\n      POSTGRES_PASSWORD: x\n      PGDATA: /pgdata\n" in compose.read_text()
+
+
+def test_an_alias_in_the_service_is_replaced_by_its_own_copy(tmp_path, run_patch):
+    text = ("x-env: &env\n  POSTGRES_PASSWORD: x\nservices:\n  db:\n    image: postgres:16\n    environment: *env\n"
+            "  app:\n    image: nginx\n    environment: *env\n")
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(text)
+    assert run_patch(compose).exit_code == 0
+    from ruamel.yaml import YAML
+
+    data = YAML(typ="safe").load(compose.read_text())
+    assert data["services"]["app"]["environment"] == {"POSTGRES_PASSWORD": "x"}
+    assert data["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == "x"
+    assert data["services"]["db"]["environment"]["PGDATA"] == "/pgdata"
+    assert compose.read_text().startswith("x-env: &env\n  POSTGRES_PASSWORD: x\nservices:\n")
