@@ -36,10 +36,12 @@ def check(document, context):
                 stale.append(script)
         shown = os.path.relpath(folder, document.folder)
         if missing:
-            yield Issue(line, column, f"{shown}/ lacks {', '.join(missing)}; fix: composegen patch {document.path}")
+            yield Issue(line, column, f"{shown}/ lacks {', '.join(missing)} (drift); fix: composegen patch {document.path}")
         if stale:
-            yield Issue(line, column, f"{shown}/{{{','.join(stale)}}} differ from what composegen renders today "
-                        f"(drift); fix: composegen patch {document.path}")
+            files = ", ".join(f"{shown}/{script}" for script in stale)
+            verb = "differs" if len(stale) == 1 else "differ"
+            yield Issue(line, column, f"{files} {verb} from what composegen renders today (drift); "
+                        f"fix: composegen patch {document.path}")
 
 
 RULE = Rule(
