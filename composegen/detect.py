@@ -162,6 +162,18 @@ def classify(ref: ImageRef) -> tuple[str, str] | None:
     return None
 
 
+_SHELLS = {"sh", "bash", "ash", "dash", "/bin/sh", "/bin/bash", "/bin/ash", "/bin/dash"}
+
+
+def runs_client_only(service: object) -> bool:
+    """The service runs a Postgres image only for its client tools (`entrypoint: sh -c "pg_dump ..."`:
+    a backup or migration job): it holds no data. Only an inline shell counts; a script may start the server."""
+    entrypoint = service.get("entrypoint") if hasattr(service, "get") else None
+    words = entrypoint.split() if isinstance(entrypoint, str) else [str(w) for w in entrypoint or []] \
+        if isinstance(entrypoint, list) else []
+    return len(words) >= 2 and words[0] in _SHELLS and words[1] == "-c"
+
+
 def _services(doc: object) -> dict:
     data = getattr(doc, "data", doc)  # a ruamel mapping, or an object holding one as .data
     services = data.get("services") if hasattr(data, "get") else None
@@ -298,12 +310,13 @@ def data_mounts(service: object, pgdata: str) -> tuple[DataMount, ...]:
 def find_postgres_services(doc: object) -> list[PostgresService]:
     """Every Postgres service of `doc` (a ruamel round-trip mapping, or an object with it as `.data`),
     in file order, with its kind. Services whose image is not known (`${IMAGE}` without a default,
-    `build:` only) or is not a Postgres server are not listed.
+    `build:` only) or is not a Postgres server, and services that run a Postgres image only for its
+    client tools (`runs_client_only`), are not listed.
     """
     found = []
     services = _services(doc)
     for name, service in services.items():
-        if not hasattr(service, "get"):
+        if not hasattr(service, "get") or runs_client_only(service):
             continue
         raw_image = service.get("image")
         if not isinstance(raw_image, str):
@@ -336,5 +349,5 @@ __all__ = [
     "OFFICIAL", "COMPATIBLE", "OTHER_CONTRACT", "DEFAULT_PGDATA", "IMAGE_VOLUME_PATHS",
     "ImageRef", "DataMount", "PostgresService",
     "find_postgres_services", "classify", "parse_image", "interpolate_defaults", "environment_value",
-    "pgdata_of", "data_mounts", "split_volume_spec",
+    "pgdata_of", "data_mounts", "split_volume_spec", "runs_client_only",
 ]

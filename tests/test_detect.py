@@ -132,3 +132,12 @@ def test_corpus_traps():
     assert [(s.name, s.image) for s in find_postgres_services(zammad)] == [("zammad-postgresql", "postgres:17.10-alpine")]
     bitnami = load((CORPUS / "bitnami--discourse-2026-debian-12-docker-compose.yaml").read_text())
     assert [(s.name, s.kind) for s in find_postgres_services(bitnami)] == [("postgresql", OTHER_CONTRACT)]
+
+
+def test_client_only_services_are_not_postgres_servers():
+    doc = load(
+        "services:\n  db:\n    image: postgres:16\n  backup:\n    image: postgres:16\n"
+        "    entrypoint: [\"sh\", \"-c\", \"pg_dump -h db app > /backup/app.sql\"]\n"
+        "  wrapped:\n    image: postgres:16\n    entrypoint: [/usr/local/bin/start.sh]\n"
+    )
+    assert [s.name for s in find_postgres_services(doc)] == ["db", "wrapped"]
