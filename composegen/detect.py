@@ -39,7 +39,6 @@ _COMPATIBLE_REPOSITORIES = frozenset({
     "paradedb/paradedb",
     "apache/age",
     "citusdata/citus",
-    "supabase/postgres",
 })
 
 # Postgres images that keep a different contract: {repository path prefix: why the setup does not apply}.
@@ -91,6 +90,7 @@ class DataMount:
 class PostgresService:
     name: str
     image: str  # as Compose reads it: merges followed, `${VAR:-default}` replaced by its default
+    # (as written when a variable without a default is in its tag: `postgres:${TAG}`)
     image_ref: ImageRef
     kind: str  # OFFICIAL | COMPATIBLE | OTHER_CONTRACT
     reason: str  # why it is that kind (for OTHER_CONTRACT: why the setup does not apply)
@@ -109,28 +109,33 @@ class PostgresService:
         return self.kind in (OFFICIAL, COMPATIBLE)
 
 
-def interpolate_defaults(text: str) -> str | None:
+_UNKNOWN = "\ufffc"  # stands for a variable without a default while an image reference is parsed
+
+
+def interpolate_defaults(text: str, unknown: str | None = None) -> str | None:
     """`text` with each `${VAR:-default}` / `${VAR-default}` replaced by its default and `$$` by `$`.
 
-    None when a variable has no default (`${VAR}`, `$VAR`, `${VAR:?err}`): its value is not known here.
+    None when a variable has no default (`${VAR}`, `$VAR`, `${VAR:?err}`): its value is not known here;
+    with `unknown`, such a variable is replaced by that text instead.
     """
-    unknown = False
+    missing = False
 
     def replace(match: re.Match) -> str:
-        nonlocal unknown
+        nonlocal missing
         braced = match.group("braced")
-        if braced is None:
-            unknown = True
-            return ""
-        default = re.fullmatch(r"\w+:?-(.*)", braced, re.S)
+        default = re.fullmatch(r"\w+:?-(.*)", braced, re.S) if braced is not None else None
         if default is None:
-            unknown = True
+            missing = True
+            return unknown or ""
+        inner = interpolate_defaults(default.group(1), unknown)
+        if inner is None:
+            missing = True
             return ""
-        return interpolate_defaults(default.group(1)) or ""
+        return inner
 
     pieces = text.split("$$")
     result = "$".join(_VARIABLE.sub(replace, piece) for piece in pieces)
-    return None if unknown else result
+    return None if missing and unknown is None else result
 
 
 def parse_image(image: str) -> ImageRef:
@@ -322,9 +327,16 @@ def find_postgres_services(doc: object) -> list[PostgresService]:
         if not isinstance(raw_image, str):
             continue
         image = interpolate_defaults(raw_image.strip())
-        if not image:
-            continue
-        ref = parse_image(image)
+        if image:
+            ref = parse_image(image)
+        else:
+            # `postgres:${TAG}`: the tag is not known here, the repository is; `${IMAGE}` says nothing.
+            ref = parse_image(interpolate_defaults(raw_image.strip(), unknown=_UNKNOWN) or "")
+            if not ref.repository or _UNKNOWN in ref.repository or _UNKNOWN in (ref.registry or ""):
+                continue
+            image = raw_image.strip()
+            ref = ImageRef(ref.registry, ref.repository, None if _UNKNOWN in (ref.tag or "") else ref.tag,
+                           None if _UNKNOWN in (ref.digest or "") else ref.digest)
         kind_reason = classify(ref)
         if kind_reason is None:
             continue

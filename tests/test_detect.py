@@ -141,3 +141,12 @@ def test_client_only_services_are_not_postgres_servers():
         "  wrapped:\n    image: postgres:16\n    entrypoint: [/usr/local/bin/start.sh]\n"
     )
     assert [s.name for s in find_postgres_services(doc)] == ["db", "wrapped"]
+
+
+def test_variable_tag_without_default_still_names_the_repository():
+    doc = load("services:\n  db:\n    image: postgres:${POSTGRES_IMAGE_TAG}\n  other:\n    image: ${REGISTRY}/postgres:16\n"
+               "  third:\n    image: ${IMAGE}\n")
+    [service] = find_postgres_services(doc)
+    assert (service.name, service.image, service.kind) == ("db", "postgres:${POSTGRES_IMAGE_TAG}", OFFICIAL)
+    assert service.image_ref.tag is None
+    assert interpolate_defaults("postgres:${TAG}", unknown="?") == "postgres:?"
