@@ -135,16 +135,16 @@ def postgres_service(spec: ServiceSpec, options: RuntimeOptions, image: str) -> 
         "POSTGRES_DB": _quoted(spec.database_name),
         **runtime_environment(options),
     }
-    service: dict[str, object] = {"image": _quoted(image)}
-    for key, value in postgres_service_keys().items():
-        service[key] = value
-        if key == "entrypoint":
-            service["command"] = list(POSTGRES_COMMAND)
-            service["environment"] = environment
-    if "environment" not in service:  # the shared keys lost their entrypoint: still a complete service
-        service["command"] = list(POSTGRES_COMMAND)
-        service["environment"] = environment
-    return service
+    shared = postgres_service_keys()
+    # docs/runtime.md's order: image, restart, entrypoint, command, environment, then the rest.
+    return {
+        "image": _quoted(image),
+        "restart": shared.pop("restart"),
+        "entrypoint": shared.pop("entrypoint"),
+        "command": list(POSTGRES_COMMAND),
+        "environment": environment,
+        **shared,
+    }
 
 
 def render_compose(spec: ServiceSpec, options: RuntimeOptions, image: str) -> str:

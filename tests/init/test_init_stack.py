@@ -286,3 +286,17 @@ def test_every_catalog_app_plans(tmp_path, stub_utils, name):
     plan = plan_init(catalog.load(name), tmp_path / name)
     paths = [f.path for f in plan.files]
     assert paths[:3] == ["compose.yaml", ".env", ".gitignore"] and "data" in paths
+
+
+def test_the_postgres_service_equals_the_block_in_docs_runtime_md(tmp_path, stub_utils):
+    """docs/runtime.md is authoritative: with defaults and database app/app, init writes exactly its block."""
+    from ruamel.yaml import YAML
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "runtime.md").read_text()
+    block = docs.split("```yaml\n", 1)[1].split("```", 1)[0]
+    documented = YAML(typ="safe").load("services:\n" + block)["services"]["postgres"]
+    spec_text = "name: app\nimage: example/app:1\ndatabase: {name: app, user: app}\n"
+    target = init(tmp_path, spec_text=spec_text)
+    written = YAML(typ="safe").load((target.parent / "demo" / "compose.yaml").read_text())["services"]["postgres"]
+    assert written == documented
+    assert list(written) == list(documented)
