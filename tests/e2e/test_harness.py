@@ -103,8 +103,9 @@ def test_image_userland(engine, test_images, image):
     major = spec_for(image).major
     script = (
         'readlink -f /bin/sh; id -u postgres; id -g postgres; '
-        'for t in bash gzip xz zstd gosu pg_dumpall psql pg_ctl initdb; do command -v "$t" >/dev/null || echo "missing $t"; done; '
-        'psql --version; command -v docker-entrypoint.sh'
+        'for t in bash gzip xz zstd pg_dumpall psql pg_ctl initdb; do command -v "$t" >/dev/null || echo "missing $t"; done; '
+        'psql --version; command -v docker-entrypoint.sh; '
+        'for t in gosu su-exec ps; do command -v "$t" >/dev/null && echo "has $t"; done; true'
     )
     out = subprocess.run([engine.docker, "run", "--rm", "--entrypoint", "sh", image, "-c", script],
                          check=True, capture_output=True, text=True).stdout.splitlines()
@@ -113,6 +114,8 @@ def test_image_userland(engine, test_images, image):
     assert not [line for line in out if line.startswith("missing")]
     assert f"(PostgreSQL) {major}." in out[3]
     assert out[4] == "/usr/local/bin/docker-entrypoint.sh"
+    # Debian images drop root with gosu, Alpine ones with su-exec; neither ships `ps` for sure.
+    assert out[5:] == ["has gosu" if flavour == "dash" else "has su-exec"]
 
 
 # -- the entrypoint's behaviour ------------------------------------------------------------------------
@@ -275,3 +278,29 @@ def test_composegen_stack_starts_answers_and_tears_down(make_stack, image):
     left = subprocess.run([stack.engine.docker, "ps", "-aq", "--filter", f"label=com.docker.compose.project={project}"],
                           capture_output=True, text=True, check=True).stdout.split()
     assert left == [] and stack.volumes_left() == set()
+
+
+@pytest.mark.parametrize("setup", ["composegen", "seed"])
+def test_stack_folder_is_what_compose_reads(engine, tmp_path, setup):
+    """The written compose.yaml passes `docker-compose config`, and survives its interpolation."""
+    from harness.stack import make_stack as write_stack
+
+    stack = write_stack(tmp_path / "s", engine, image="15-dash", setup=setup, app_connections=1,
+                        stop_grace_period="7s", extra_env={"EXTRA": "x"})
+    config = json.loads(stack.compose("config", "--format", "json").stdout)
+    postgres, app = config["services"]["postgres"], config["services"]["app"]
+    assert postgres["image"] == app["image"] == "composegen-test/postgres:15-dash"
+    assert postgres["environment"]["POSTGRES_PASSWORD"] == stack.password
+    assert postgres["environment"]["EXTRA"] == "x"
+    assert postgres["stop_grace_period"] == "7s"
+    # `config` prints a literal `$` escaped again: "$$" here means the shell gets "$APP_CONNECTIONS".
+    assert '"$$APP_CONNECTIONS"' in app["entrypoint"][2]
+    assert oct(stack.dir.joinpath(".env").stat().st_mode & 0o777) == "0o600"
+    if setup == "composegen":
+        assert postgres["healthcheck"]["interval"] == "1s"
+        assert sorted(p.name for p in stack.utils_dir.iterdir()) == sorted(
+            ["entrypoint", "dump", "restore", "healthcheck", "lib.sh"])
+        assert oct(stack.data_dir.stat().st_mode & 0o777) == "0o700"
+    else:
+        assert postgres["healthcheck"]["interval"] == "1h0m0s"
+        assert postgres["entrypoint"] == ["/utils/entrypoint"]

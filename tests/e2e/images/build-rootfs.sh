@@ -16,8 +16,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # gosu: the entrypoint drops root; busybox: the busybox-sh flavour; zstd/xz-utils/gzip/bash: the
-# official images ship them and the runtime relies on it.
-include=gosu,busybox,zstd,xz-utils,gzip,bash,procps
+# official images ship them and the runtime relies on it. Nothing more (no procps: the official
+# Debian-based image has no `ps` either, so the runtime must not need it).
+include=gosu,busybox,zstd,xz-utils,gzip,bash
 
 # The host's debian-archive-keyring may predate the suite's archive key (a bookworm host building
 # trixie). Check signatures with the host keyring first; only if that fails, retry without the check

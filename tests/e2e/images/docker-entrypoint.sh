@@ -105,7 +105,9 @@ if [ "$1" = postgres ]; then
 		chmod 0700 "$PGDATA"
 		chmod 3775 /var/run/postgresql
 		find "$PGDATA" /var/run/postgresql \! -user postgres -exec chown postgres:postgres '{}' +
-		exec gosu postgres "${BASH_SOURCE[0]}" "$@"
+		# gosu in the dash flavour, su-exec in the busybox one (as Debian and Alpine images differ).
+		drop_root=$(command -v gosu || command -v su-exec) || die "neither gosu nor su-exec is installed"
+		exec "$drop_root" postgres "${BASH_SOURCE[0]}" "$@"
 	fi
 	mkdir -p "$PGDATA" 2>/dev/null || true
 	chmod 0700 "$PGDATA" 2>/dev/null || true

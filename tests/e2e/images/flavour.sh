@@ -17,12 +17,20 @@ busybox)
 	usermod --uid 70 --gid 70 postgres
 	# usermod renumbers files in the home folder only; the rest of what the package owns:
 	find / -xdev \( -uid 999 -o -gid 999 \) -exec chown -h postgres:postgres '{}' +
+	# The Alpine images drop root with su-exec and have no gosu: so neither may the runtime assume.
+	mv /usr/sbin/gosu /usr/sbin/su-exec
 	;;
 *)
 	echo "flavour.sh: unknown flavour $flavour" >&2
 	exit 2
 	;;
 esac
+
+# trixie's ucf pulls in procps; bookworm's (and so the official Debian-based images up to 17) does
+# not: no image may offer `ps`, so the runtime cannot come to depend on it.
+if dpkg-query -W procps >/dev/null 2>&1; then
+	dpkg --purge --force-depends procps >/dev/null
+fi
 
 # Like the official image: a cluster initialised from the sample listens on every address (the
 # entrypoint's temporary init server overrides this with a unix-socket-only listener).
