@@ -143,7 +143,7 @@ def _changed_utils(folder: Path) -> dict[str, str]:
         target = folder / "utils" / name
         try:
             current = target.read_text(encoding="utf-8")
-        except (FileNotFoundError, UnicodeDecodeError, IsADirectoryError):
+        except (OSError, UnicodeDecodeError):
             current = None
         mode_ok = target.exists() and (target.stat().st_mode & 0o777) == stack.UTILS_MODE
         if current != content or not mode_ok:
@@ -153,6 +153,9 @@ def _changed_utils(folder: Path) -> dict[str, str]:
 
 def _check_writable(folder: Path) -> None:
     """Probe by writing: permissions bits say nothing for root, read-only mounts say it only here."""
+    for where in (folder / "utils", folder / "data"):
+        if where.exists() and not where.is_dir():
+            raise UserError(f"{where}: exists and is not a folder; composegen keeps its {where.name}/ folder there")
     for where in (folder, folder / "utils", folder / "data"):
         if not where.is_dir():
             continue
@@ -229,7 +232,8 @@ def patch(request: PatchRequest) -> PatchResult:
         result.notes.append(migrate.old_data_note(risk, service, None))
     _write_utils(folder, utils)
     if after != before:
-        atomic_write(path, after.encode("utf-8"))
+        # Through a symlink, the file it points to is replaced (the link stays a link).
+        atomic_write(Path(os.path.realpath(path)), after.encode("utf-8"))
     result.written = True
     return result
 

@@ -116,3 +116,13 @@ def test_an_alias_in_the_service_is_replaced_by_its_own_copy(tmp_path, run_patch
     assert data["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == "x"
     assert data["services"]["db"]["environment"]["PGDATA"] == "/pgdata"
     assert compose.read_text().startswith("x-env: &env\n  POSTGRES_PASSWORD: x\nservices:\n")
+
+
+def test_utils_that_is_a_file(tmp_path, run_patch):
+    compose = tmp_path / "compose.yaml"
+    text = "services:\n  db:\n    image: postgres:16\n"
+    compose.write_text(text)
+    (tmp_path / "utils").write_text("not a folder")
+    result = run_patch(compose)
+    assert result.exit_code == 2 and "is not a folder" in result.stderr
+    assert compose.read_text() == text and not (tmp_path / "data").exists()

@@ -164,3 +164,19 @@ def test_file_mode_is_kept(tmp_path, run_patch):
     compose.chmod(0o640)
     assert run_patch(compose, "--fresh").exit_code == 0
     assert compose.stat().st_mode & 0o777 == 0o640
+
+
+def test_byte_order_mark_stays(tmp_path, run_patch):
+    before = "\ufeffservices:\n  db:\n    image: postgres:16\n"
+    after = patch_text(tmp_path, run_patch, before)
+    assert after.startswith("\ufeffservices:\n  db:\n    image: postgres:16\n")
+    setup_of(after.lstrip("\ufeff"), "db")
+
+
+def test_symlinked_compose_file_stays_a_link(tmp_path, run_patch):
+    real = tmp_path / "real.yaml"
+    real.write_text("services:\n  db:\n    image: postgres:16\n")
+    link = tmp_path / "compose.yaml"
+    link.symlink_to(real)
+    assert run_patch(link).exit_code == 0
+    assert link.is_symlink() and "PGDATA: /pgdata" in real.read_text()
