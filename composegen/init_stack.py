@@ -70,10 +70,11 @@ def generate_secret() -> str:
 
 def resolve_options(spec: ServiceSpec, overrides: Overrides) -> tuple[RuntimeOptions, str]:
     """(runtime options, Postgres image): command line over spec over defaults, all schema-checked."""
-    from composegen.spec import validate_options
+    from composegen.spec import validate_option
 
     cli_options = overrides.as_options()
-    validate_options(cli_options, "command line")
+    for name, value in cli_options.items():
+        validate_option(name, value, "--" + name.replace("_", "-"))
     merged = {**spec.options, **cli_options}
     runtime = RuntimeOptions(
         schedule=merged.get("schedule", stack.DEFAULT_SCHEDULE),

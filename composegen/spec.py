@@ -139,9 +139,14 @@ def validate(doc: object, source: str, schema: str = SPEC_SCHEMA) -> None:
         raise UserError(f"{source}: {field_path(error.absolute_path)}: {schema_message(error)}")
 
 
-def validate_options(options: dict, source: str) -> None:
-    """Check runtime options (e.g. from the command line) with the spec schema's own rules."""
-    validate({"name": "x", "image": "x", "database": {"name": "x", "user": "x"}, "options": options}, source)
+def validate_option(name: str, value: object, source: str) -> None:
+    """Check one runtime option (e.g. a command-line flag) with the spec schema's own rule for it."""
+    from jsonschema.exceptions import best_match
+
+    doc = {"name": "x", "image": "x", "database": {"name": "x", "user": "x"}, "options": {name: value}}
+    error = best_match(_validator(SPEC_SCHEMA).iter_errors(doc))
+    if error is not None:
+        raise UserError(f"{source}: {schema_message(error)}")
 
 
 def field_path(parts) -> str:

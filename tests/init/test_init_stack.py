@@ -145,12 +145,12 @@ def test_the_postgres_image_command_line_over_spec_over_default(spec_options, ov
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (Overrides(postgres_version=12), "command line: options.postgres_version: 12 is less than the minimum of 13"),
-        (Overrides(postgres_version=19), "command line: options.postgres_version: 19 is greater than the maximum of 18"),
-        (Overrides(keep=0), "command line: options.keep: 0 is less than the minimum of 1"),
-        (Overrides(schedule="hourly"), "command line: options.schedule: 'hourly' is not valid"),
-        (Overrides(compression="xz"), "command line: options.compression: 'xz' is not one of ['zstd', 'gzip']"),
-        (Overrides(postgres_image="postgres:17 ; rm -rf /"), "command line: options.postgres_image:"),
+        (Overrides(postgres_version=12), "--postgres-version: 12 is less than the minimum of 13"),
+        (Overrides(postgres_version=19), "--postgres-version: 19 is greater than the maximum of 18"),
+        (Overrides(keep=0), "--keep: 0 is less than the minimum of 1"),
+        (Overrides(schedule="hourly"), "--schedule: 'hourly' is not valid"),
+        (Overrides(compression="xz"), "--compression: 'xz' is not one of ['zstd', 'gzip']"),
+        (Overrides(postgres_image="postgres:17 ; rm -rf /"), "--postgres-image:"),
     ],
 )
 def test_bad_options_are_refused_before_anything_is_written(tmp_path, stub_utils, overrides, message):
