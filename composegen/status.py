@@ -19,6 +19,9 @@ class ServiceStatus:
     service: str
     data_dir: Path | None  # None when the service has no dump setup
     newest: dump_record.DumpFile | None = None
+    # When the newest dump was last known to hold the database: its own time, or later when a later
+    # attempt was skipped because nothing had changed since it (an idle database is not a stale one).
+    current_as_of: datetime | None = None
     record: dump_record.DumpRecord | None = None
     problems: list[str] = field(default_factory=list)  # each one makes the exit status 1
     notes: list[str] = field(default_factory=list)  # worth saying, not a failure
@@ -42,6 +45,7 @@ class ServiceStatus:
                 "size": newest.size,
                 "time": _iso(newest.time),
                 "age_s": int((now - newest.time).total_seconds()),
+                "current_as_of": _iso(self.current_as_of) if self.current_as_of else None,
             },
             "last_attempt": None if record is None else {
                 "outcome": record.outcome,
@@ -96,6 +100,14 @@ def parse_max_age(text: str) -> timedelta:
     return timedelta(seconds=sum(float(n) * scale[u] for n, u in parts))
 
 
+def current_as_of(newest: dump_record.DumpFile, record: dump_record.DumpRecord | None) -> datetime:
+    """The newest dump's time, or the last attempt's when it was skipped as unchanged since that dump."""
+    if (record is not None and record.outcome == "skipped" and record.time > newest.time
+            and record.last_good is not None and record.last_good.file == newest.path.name):
+        return record.time
+    return newest.time
+
+
 def service_status(compose_file: Path, found: detect.PostgresService, max_age: timedelta, now: datetime) -> ServiceStatus:
     from composegen.lint.compose_model import runs_composegen_entrypoint
 
@@ -124,10 +136,14 @@ def service_status(compose_file: Path, found: detect.PostgresService, max_age: t
 
     if status.newest is None:
         status.problems.append(f"no dump yet in {data_dir}")
-    elif now - status.newest.time > max_age:
-        status.problems.append(
-            f"the newest dump is {format_age(now - status.newest.time)} old (limit {format_age(max_age)})"
-        )
+    else:
+        status.current_as_of = current_as_of(status.newest, status.record)
+        if now - status.current_as_of > max_age:
+            unchanged = " (unchanged since)" if status.current_as_of != status.newest.time else ""
+            status.problems.append(
+                f"the newest dump is {format_age(now - status.current_as_of)} old{unchanged} "
+                f"(limit {format_age(max_age)})"
+            )
     if status.record is not None and status.record.outcome == "failed":
         reason = f": {status.record.reason}" if status.record.reason else ""
         status.problems.append(f"the last attempt failed ({format_age(now - status.record.time)} ago){reason}")

@@ -68,6 +68,18 @@ def test_old_dump_fails(tmp_path):
     assert one(tmp_path, max_age=timedelta(hours=28)).ok
 
 
+def test_an_idle_database_is_current_as_of_its_last_skipped_attempt(tmp_path):
+    old = NOW - timedelta(days=3)
+    good = {"file": f"cluster-{stamp(old)}.sql.zst", "time": old.strftime("%Y-%m-%dT%H:%M:%SZ"), "size": 2048}
+    make_stack(tmp_path, [timedelta(days=3)], record("skipped", timedelta(minutes=30), last_good=good))
+    status = one(tmp_path)
+    assert status.ok and status.current_as_of == NOW - timedelta(minutes=30)
+    # A skip that vouches for another file (or a written dump since lost) does not count.
+    make_stack(tmp_path / "other", [timedelta(days=3)], record("skipped", timedelta(minutes=30),
+                                                               last_good=dict(good, file="cluster-x.sql.zst")))
+    assert collect([tmp_path / "other"], now=NOW)[0].problems == ["the newest dump is 3d 0h old (limit 1d 2h)"]
+
+
 def test_failed_last_attempt_fails_even_with_a_fresh_dump(tmp_path):
     make_stack(tmp_path, [timedelta(minutes=5)], record("failed", timedelta(minutes=1), reason="disk full"))
     [problem] = one(tmp_path).problems

@@ -54,8 +54,10 @@ def command(paths, max_age, as_json) -> None:
         for status in statuses:
             click.echo(f"{status.compose_file} {status.service}: {'ok' if status.ok else 'NEEDS ATTENTION'}")
             if status.newest is not None:
+                unchanged = (f", unchanged as of {format_age(now - status.current_as_of)} ago"
+                             if status.current_as_of and status.current_as_of != status.newest.time else "")
                 click.echo(f"  newest dump:  {status.newest.path.name}, {format_size(status.newest.size)}, "
-                           f"{format_age(now - status.newest.time)} old")
+                           f"{format_age(now - status.newest.time)} old{unchanged}")
             elif status.data_dir is not None:
                 click.echo("  newest dump:  none")
             record = status.record
