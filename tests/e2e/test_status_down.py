@@ -95,3 +95,15 @@ def test_status_on_a_running_stack_after_a_manual_dump(make_stack):
     text = composegen(stack, "status", str(stack.dir))
     assert text.returncode == 0 and "1 Postgres service: 1 ok" in text.stdout
     assert composegen(stack, "status", "--max-age", "0s", str(stack.dir)).returncode == 1
+
+
+def test_down_accepts_a_stop_dump_skipped_as_unchanged(make_stack):
+    stack = make_stack(image="15-busybox")
+    stack.up()
+    stack.psql("CREATE TABLE t (id int); INSERT INTO t VALUES (1);")
+    assert stack.exec(["/utils/dump"]).returncode == 0
+    result = composegen(stack, "down", str(stack.dir))
+    assert result.returncode == 0, result.stdout + result.stderr
+    record = json.loads((stack.data_dir / "composegen-status.json").read_text())
+    assert (record["outcome"], record["trigger"]) == ("skipped", "stop")
+    assert containers(stack) == []
