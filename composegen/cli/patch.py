@@ -16,11 +16,14 @@ from composegen import stack
 @click.option("--check", is_flag=True, help="Exit 1 when the file is not patched or utils/ is stale, 0 when up to date; write nothing.")
 @click.option("--migrate", is_flag=True, help="Dump the running database into data/ first, then patch (for a service whose data is in a volume).")
 @click.option("--fresh", is_flag=True, help="There is no data yet: patch without a dump, dropping the PGDATA mount.")
-@click.option("--schedule", default=stack.DEFAULT_SCHEDULE, show_default=True, help="Interval of scheduled dumps (1h, 30m, 90s; 0 = none).")
-@click.option("--keep", default=stack.DEFAULT_KEEP, show_default=True, type=click.IntRange(min=1), help="Good dumps kept.")
-@click.option("--compression", default=stack.DEFAULT_COMPRESSION, show_default=True, type=click.Choice(["zstd", "gzip"]))
+@click.option("--schedule", help=f"Interval of scheduled dumps (1h, 30m, 90s; 0 = none). Default: the service's "
+              f"current value, else {stack.DEFAULT_SCHEDULE}.")
+@click.option("--keep", type=click.IntRange(min=1), help=f"Good dumps kept. Default: the service's current value, "
+              f"else {stack.DEFAULT_KEEP}.")
+@click.option("--compression", type=click.Choice(["zstd", "gzip"]), help=f"Default: the service's current value, "
+              f"else {stack.DEFAULT_COMPRESSION}.")
 def command(compose_file: Path, service: str | None, dry_run: bool, check: bool, migrate: bool, fresh: bool,
-            schedule: str, keep: int, compression: str) -> None:
+            schedule: str | None, keep: int | None, compression: str | None) -> None:
     """Add the dump/restore setup to an existing compose file, keeping every other byte as it is.
 
     Idempotent: patching a patched file changes nothing (utils/ is refreshed to the current scripts).
@@ -28,11 +31,10 @@ def command(compose_file: Path, service: str | None, dry_run: bool, check: bool,
     """
     from composegen.patch.migrate import MigrationRequired
     from composegen.patch.run import PatchRequest, patch
-    from composegen.service_block import RuntimeOptions
 
     if dry_run and check:
         raise click.UsageError("--dry-run and --check exclude each other")
-    request = PatchRequest(path=compose_file, service=service, options=RuntimeOptions(schedule, keep, compression),
+    request = PatchRequest(path=compose_file, service=service, schedule=schedule, keep=keep, compression=compression,
                            dry_run=dry_run, check=check, migrate=migrate, fresh=fresh)
     try:
         result = patch(request)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from composegen import stack
-from composegen.detect import PostgresService, find_postgres_services
+from composegen.detect import PostgresService, environment_value, find_postgres_services
 from composegen.errors import UserError
 from composegen.fsutil import atomic_write
 from composegen.patch import migrate
@@ -28,7 +29,10 @@ from composegen.service_block import RuntimeOptions
 class PatchRequest:
     path: Path
     service: str | None = None
-    options: RuntimeOptions = RuntimeOptions()
+    # Runtime options given on the command line; None keeps the service's current value (or the default).
+    schedule: str | None = None
+    keep: int | None = None
+    compression: str | None = None
     dry_run: bool = False
     check: bool = False
     migrate: bool = False
@@ -176,15 +180,35 @@ def unified_diff(path: Path, before: str, after: str) -> str:
     return "".join(out)
 
 
+def effective_options(request: PatchRequest, service: PostgresService) -> RuntimeOptions:
+    """What was asked for, else what the service already runs with (a re-run keeps it), else the default."""
+    def current(name: str, default: object) -> object:
+        value = environment_value(service.mapping, name)
+        return default if value in (None, "") else value
+
+    return RuntimeOptions(
+        schedule=request.schedule if request.schedule is not None else current(stack.ENV_SCHEDULE, stack.DEFAULT_SCHEDULE),
+        keep=request.keep if request.keep is not None else current(stack.ENV_KEEP, stack.DEFAULT_KEEP),
+        compression=request.compression if request.compression is not None
+        else current(stack.ENV_COMPRESSION, stack.DEFAULT_COMPRESSION),
+    )
+
+
+_SCHEDULE = re.compile(r"0|[1-9][0-9]*[smhd]?")
+
+
 def patch(request: PatchRequest) -> PatchResult:
     path = Path(request.path)
+    if request.schedule is not None and not _SCHEDULE.fullmatch(request.schedule):
+        raise UserError(f"--schedule {request.schedule!r} is not an interval: use e.g. 1h, 30m, 90s, 1d, or 0 for none")
     if request.migrate and request.fresh:
         raise UserError("--migrate and --fresh exclude each other: --migrate dumps existing data, --fresh says there is none")
     loaded = load_compose(path)
     service = choose_service(loaded, request.service)
     folder = path.parent if str(path.parent) else Path(".")
 
-    plan = plan_service(loaded.source, loaded.tree.get("services"), service, request.options,
+    options = effective_options(request, service)
+    plan = plan_service(loaded.source, loaded.tree.get("services"), service, options,
                         remove_data_mounts=True, shared_anchors=frozenset(aliased_anchors(loaded.tree)))
     before = loaded.source.text()
     after = apply_edits(loaded.source, plan.edits).text()
@@ -221,7 +245,7 @@ def patch(request: PatchRequest) -> PatchResult:
         created_data = True
     if container is not None:
         try:
-            result.dump = migrate.take_dump(container.id, data_dir, request.options.compression)
+            result.dump = migrate.take_dump(container.id, data_dir, options.compression)
         except BaseException:
             if created_data:
                 data_dir.rmdir()

@@ -126,3 +126,10 @@ def test_utils_that_is_a_file(tmp_path, run_patch):
     result = run_patch(compose)
     assert result.exit_code == 2 and "is not a folder" in result.stderr
     assert compose.read_text() == text and not (tmp_path / "data").exists()
+
+
+def test_bad_schedule(tmp_path, run_patch):
+    compose = tmp_path / "compose.yaml"
+    text = "services:\n  db:\n    image: postgres:16\n"
+    compose.write_text(text)
+    assert_refused(run_patch(compose, "--schedule", "hourly"), compose, text.encode(), "--schedule 'hourly'")

@@ -81,3 +81,16 @@ def test_other_services_mounting_postgres_paths_are_not_touched(tmp_path, run_pa
     assert run_patch(compose).exit_code == 0
     assert compose.read_text().endswith("  exporter:\n    image: prometheuscommunity/postgres-exporter\n"
                                         "    volumes:\n      - pg:/var/lib/postgresql/data\nvolumes:\n  pg:\n")
+
+
+def test_a_rerun_keeps_the_options_chosen_before(tmp_path, run_patch):
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  db:\n    image: postgres:16\n")
+    assert run_patch(compose, "--schedule", "30m", "--keep", "7").exit_code == 0
+    patched = compose.read_text()
+    again = run_patch(compose)
+    assert again.exit_code == 0 and "nothing changed" in again.stdout
+    assert compose.read_text() == patched
+    assert run_patch(compose, "--keep", "2").exit_code == 0
+    env = YAML(typ="safe").load(compose.read_text())["services"]["db"]["environment"]
+    assert (env["COMPOSEGEN_SCHEDULE"], env["COMPOSEGEN_KEEP"]) == ("30m", "2")
