@@ -1,0 +1,38 @@
+"""Rule 7: the whole cluster (every database and role, not only POSTGRES_USER's) comes back after
+`down` + `up`; also on the image built differently (the 18+ layout), which proves the runtime relies
+on the documented contract only."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import PG18_LAYOUT_IMAGE, populate
+from harness.data import snapshot
+from rules_common import BUSYBOX_15, BUSYBOX_17, DASH_15, DASH_17, cases, dump_files
+
+
+@pytest.mark.parametrize("setup, image", cases(
+    "the seed pg_dumps only POSTGRES_DB: the second database and the extra role are gone after down/up",
+    images=(DASH_15, BUSYBOX_15, DASH_17, BUSYBOX_17)))
+def test_rule07_round_trip_keeps_every_database_and_role(make_stack, setup, image):
+    stack = make_stack(image=image, setup=setup)
+    stack.up()
+    before = populate(stack)
+    assert before["items"] == 2000 and "second" in before["databases"] and "extra_role" in before["roles"]
+    stack.down()
+    assert dump_files(stack), "down left no dump in data/"
+    stack.up()
+    assert snapshot(stack) == before
+    # The extra role kept its password (pg_dumpall carries it): it can log in over TCP.
+    login = stack.exec(["sh", "-c", "PGPASSWORD=extra-secret psql -h 127.0.0.1 -U extra_role -d app -Atc 'select 1'"])
+    assert login.stdout.strip() == "1", login.stderr
+
+
+def test_rule07_round_trip_on_an_image_built_differently(make_stack):
+    stack = make_stack(image=PG18_LAYOUT_IMAGE)
+    stack.up()
+    before = populate(stack)
+    stack.down()
+    stack.up()
+    assert snapshot(stack) == before
+    assert not stack.volumes_left()
