@@ -107,3 +107,17 @@ def test_down_accepts_a_stop_dump_skipped_as_unchanged(make_stack):
     record = json.loads((stack.data_dir / "composegen-status.json").read_text())
     assert (record["outcome"], record["trigger"]) == ("skipped", "stop")
     assert containers(stack) == []
+
+
+def test_down_leaves_the_stack_stopped_when_the_stop_dump_is_killed(make_stack):
+    """No grace period: Docker kills the container before the stop-time dump, no record is written at
+    this stop, and down must not remove the containers (the data is still in their PGDATA)."""
+    stack = make_stack(image="17-dash", stop_grace_period="0s")
+    stack.up()
+    stack.psql("CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 1000000) g;")
+    result = composegen(stack, "down", str(stack.dir))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "not removing the containers" in result.stdout
+    assert len(containers(stack)) == 2
+    stack.start()  # nothing lost: the same containers resume from their PGDATA
+    assert stack.psql("SELECT count(*) FROM t;") == "1000000"
