@@ -1,0 +1,55 @@
+"""Rule 5: scheduled dumps run from the entrypoint, not the healthcheck (they happen with the
+healthcheck disabled, as on engines that run none); the healthcheck tells the truth: unhealthy when
+the server does not answer, and when the last dump failed."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import create_rows
+from harness.stack import _yaml_dump, _yaml_load
+from rules_common import cases, dump_files, is_complete_dump, postmaster_pid
+
+
+def _disable_healthcheck(stack) -> None:
+    doc = _yaml_load(stack.compose_file)
+    doc["services"]["postgres"]["healthcheck"] = {"disable": True}
+    _yaml_dump(doc, stack.compose_file)
+
+
+@pytest.mark.parametrize("setup, image", cases(
+    "the seed's schedule is its healthcheck: with no healthcheck running, no dump is ever taken"))
+def test_rule05_schedule_runs_without_healthcheck(make_stack, setup, image):
+    stack = make_stack(image=image, setup=setup, schedule="2s")
+    _disable_healthcheck(stack)
+    stack.up(wait_healthy=False)
+    create_rows(stack, 100)
+    stack.wait_for(lambda: [p for p in dump_files(stack) if is_complete_dump(p)], 30, what="a scheduled dump")
+
+
+@pytest.mark.parametrize("setup, image", cases(
+    "the seed's healthcheck is its dump, which exits 0 whatever happened: a failed dump looks healthy"))
+def test_rule05_healthcheck_unhealthy_when_not_ready_or_last_dump_failed(make_stack, setup, image):
+    stack = make_stack(image=image, setup=setup, schedule="2s", healthcheck_interval="1s")
+    stack.up(wait_healthy=setup == "composegen")
+    create_rows(stack, 100)
+    stack.psql('CREATE DATABASE "second";')
+
+    def health():
+        return stack.state()["Health"]
+
+    # Not ready: the postmaster frozen (it accepts no connection) -> unhealthy; thawed -> healthy.
+    pid = postmaster_pid(stack)
+    if stack.setup == "composegen":
+        stack.exec(["sh", "-c", f"kill -STOP {pid}"])
+        try:
+            result = stack.exec(["/utils/healthcheck"], timeout=60)
+            assert result.returncode != 0, result.stdout
+        finally:
+            stack.exec(["sh", "-c", f"kill -CONT {pid}"])
+    # The last dump failed: a database that nobody can connect to makes pg_dumpall fail.
+    stack.psql("ALTER DATABASE second SET session_preload_libraries = 'composegen_missing_library';", db="app")
+    stack.wait_for(lambda: health() == "unhealthy", 40, what="unhealthy after a failed dump")
+    assert stack.exec(["/utils/healthcheck"]).returncode != 0
+    stack.psql("ALTER DATABASE second RESET session_preload_libraries;", db="app")
+    stack.wait_for(lambda: health() == "healthy", 40, what="healthy again after a good dump")

@@ -1,0 +1,40 @@
+"""Rule 6: an idle database is not dumped again, neither on schedule nor at stop; one committed
+change (or a sequence moved by nextval alone) is."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from harness import create_rows
+from rules_common import cases, dump_files, dump_outcomes, is_complete_dump
+
+
+def _files(stack):
+    return {(p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in dump_files(stack)}
+
+
+@pytest.mark.parametrize("setup, image", cases(
+    "the seed rewrites its dump at every scheduled run and every stop, changed or not"))
+def test_rule06_idle_database_is_not_dumped_again(make_stack, setup, image):
+    stack = make_stack(image=image, setup=setup, schedule="2s", healthcheck_interval="2s" if setup == "seed" else "1s")
+    stack.up()
+    create_rows(stack, 1000)
+    stack.psql("CREATE SEQUENCE s; ANALYZE;")  # ANALYZE now: autovacuum's would be a change later
+    stack.wait_for(lambda: [p for p in dump_files(stack) if is_complete_dump(p)], 30, what="a first dump")
+    time.sleep(3)
+    idle = _files(stack)
+    time.sleep(7)  # three scheduled runs
+    assert _files(stack) == idle, "an idle database was dumped again on schedule"
+    stack.stop()
+    assert _files(stack) == idle, "an idle database was dumped again at stop"
+    if stack.setup == "composegen":
+        assert ("skipped", "stop") in dump_outcomes(stack)
+    stack.start()
+    stack.psql("INSERT INTO items (payload) VALUES ('one more');")
+    stack.wait_for(lambda: _files(stack) != idle, 20, what="a dump of one committed change")
+    time.sleep(3)
+    changed = _files(stack)
+    stack.psql("SELECT nextval('s');")  # no transaction id: only the sequence moves
+    stack.wait_for(lambda: _files(stack) != changed, 20, what="a dump of a sequence change")
