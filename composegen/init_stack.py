@@ -9,6 +9,7 @@ of an existing folder one by one (each atomically) and never touches data/ or an
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import secrets
 from dataclasses import dataclass
@@ -187,6 +188,23 @@ def render_env(names: tuple[str, ...], existing: str | None, token: Callable[[],
     return existing + ("" if existing.endswith("\n") or not existing else "\n") + added
 
 
+def render_gitignore(spec: ServiceSpec) -> str:
+    """.env, data/* and the app's bind mounts inside the folder (its state, often with secrets of its own)."""
+    from composegen.render import render
+
+    paths = []
+    for volume in spec.volumes:
+        host = posixpath.normpath(volume.split(":", 1)[0])
+        if not host.startswith(("/", "..")) and host != ".":
+            paths.append(gitignore_pattern(f"/{host}/"))
+    return render("gitignore.j2", app_state_paths=list(dict.fromkeys(paths)))
+
+
+def gitignore_pattern(path: str) -> str:
+    """A .gitignore line matching exactly `path` (anchored by its leading /): wildcards escaped."""
+    return re.sub(r"([\\*?\[\]!#])", r"\\\1", path)
+
+
 # --- planning ------------------------------------------------------------------------------------
 
 
@@ -203,7 +221,6 @@ def plan_init(
     token: Callable[[], str] = generate_secret,
 ) -> Plan:
     """Everything init would write into `target`, or a UserError if it must not."""
-    from composegen.render import render
     from composegen.utils_scripts import render_utils
 
     target = Path(target)
@@ -224,7 +241,7 @@ def plan_init(
             stack.ENV_FILE_MODE,
             KEEP if env_text is None else (ADD_KEYS if existing_env is not None else CREATE),
         ),
-        PlannedFile(GITIGNORE_FILE, render("gitignore.j2"), FILE_MODE, action(GITIGNORE_FILE)),
+        PlannedFile(GITIGNORE_FILE, render_gitignore(spec), FILE_MODE, action(GITIGNORE_FILE)),
         PlannedFile("utils", None, stack.UTILS_MODE, action("utils")),
     ]
     for name, content in render_utils().items():

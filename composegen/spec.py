@@ -10,6 +10,7 @@ to .env is structured, so a `$` or `{` a user writes is never mistaken for a ref
 
 from __future__ import annotations
 
+import posixpath
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +24,8 @@ CATALOG_SCHEMA = "catalog-entry.schema.json"
 DB_HOST = "postgres"  # the Postgres service's name, which is its host name on the stack's network
 DB_PORT = 5432
 PASSWORD_SECRET = "POSTGRES_PASSWORD"
+# What composegen keeps in the stack folder: an app's bind mount must not expose or shadow them.
+RESERVED_PATHS = ("data", "utils", ".env")
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,13 @@ def check_references(spec: ServiceSpec, source: str) -> None:
     """Every {secret: NAME} and {template} placeholder must name something the spec generates."""
     for key, value in spec.environment.items():
         compose_env_value(value, spec, f"{source}: environment.{key}")
+    for index, volume in enumerate(spec.volumes):
+        host = posixpath.normpath(volume.split(":", 1)[0])
+        if not host.startswith("/") and (host == "." or host.split("/")[0] in RESERVED_PATHS):
+            raise UserError(
+                f"{source}: volumes[{index}]: {volume!r} would expose or shadow the folder's "
+                f"{', '.join(RESERVED_PATHS)} (they belong to the Postgres service)"
+            )
 
 
 def interpolation(name: str) -> str:

@@ -116,3 +116,14 @@ def test_unreadable_spec_file_is_a_user_error(tmp_path):
 
     with pytest.raises(UserError, match="cannot read spec .*missing.yaml: No such file or directory"):
         load_spec_file(tmp_path / "missing.yaml")
+
+
+@pytest.mark.parametrize("volume", ["./data:/x", "./data/sub:/x", "./utils:/u:ro", "./.env:/e", "./:/all", "./app/../data:/x"])
+def test_an_app_volume_must_not_expose_or_shadow_the_stack_files(volume):
+    message = error_of(spec_with(f"volumes: [{volume!r}]\n"))
+    assert message.startswith(f"my.yaml: volumes[0]: {volume!r} would expose or shadow the folder's data, utils, .env")
+
+
+@pytest.mark.parametrize("volume", ["./app:/app", "./database-files:/x", "/srv/data:/data", "../shared:/s:ro"])
+def test_other_app_volumes_are_fine(volume):
+    assert parse_spec(spec_with(f"volumes: [{volume!r}]\n"), "my.yaml").volumes == (volume,)

@@ -300,3 +300,23 @@ def test_the_postgres_service_equals_the_block_in_docs_runtime_md(tmp_path, stub
     written = YAML(typ="safe").load((target.parent / "demo" / "compose.yaml").read_text())["services"]["postgres"]
     assert written == documented
     assert list(written) == list(documented)
+
+
+def test_git_ignores_secrets_dumps_and_app_state_but_not_the_setup(tmp_path, stub_utils):
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    # Wildcards in a mount path are escaped: a*b must not also ignore aXb, nor [c] ignore c.
+    spec_text = SPEC + "volumes: ['./app-files:/files', './a*b:/1', './[c]:/2', './#d:/3', '/srv/abs:/abs', '../up:/up']\n"
+    target = init(tmp_path, spec_text=spec_text)
+    (target / "data" / "cluster-20260101T000000Z.sql.zst").write_text("dump")
+    for folder in ("app-files", "a*b", "aXb", "[c]", "c", "#d"):
+        (target / folder).mkdir()
+        (target / folder / "state").write_text("x")
+    subprocess.run(["git", "init", "-q", str(target)], check=True)
+    done = subprocess.run(["git", "-C", str(target), "status", "--porcelain", "--untracked-files=all"],
+                          capture_output=True, text=True, check=True)
+    tracked = sorted(line[3:].strip('"') for line in done.stdout.splitlines())
+    assert tracked == [".gitignore", "aXb/state", "c/state", "compose.yaml", *(f"utils/{n}" for n in sorted(stub_utils))]
