@@ -172,8 +172,12 @@ class _ServiceEditor:
     # -- the setup, key by key ------------------------------------------------------------------
     def run(self, remove_data_mounts: bool) -> None:
         keys = postgres_service_keys()
-        if self.data.get("restart") is None:
+        restart = self.data.get("restart")
+        if restart is None:
             self._set("restart", keys["restart"])
+        elif str(restart) in ("no", "False", "false"):
+            self.plan.notes.append(f"kept restart: {restart}: after a crash or a failed restore the database stays "
+                                   f"down (the setup uses {keys['restart']})")
         if _words(self.data.get("entrypoint")) != list(stack.ENTRYPOINT):
             self._set("entrypoint", keys["entrypoint"])
         if self.data.get("command") is None:
@@ -210,12 +214,44 @@ class _ServiceEditor:
             self._set("stop_grace_period", wanted)
 
     def _healthcheck(self, wanted: dict) -> None:
+        """The setup's check replaces the seed's dump-as-healthcheck and a disabled one. A readiness check
+        the user had becomes /utils/healthcheck (ready, not mid-restore, last dump not failed: a plain
+        pg_isready answers "ready" over the socket while a restore is still loading), keeping the user's
+        timings; its start period is raised to the setup's, which a long restore needs."""
         current = self.data.get("healthcheck")
         if current is None or healthcheck_is_off(current) or healthcheck_runs_a_dump(current):
             self._set("healthcheck", wanted)
-        elif _words(current.get("test"))[1:2] != [stack.HEALTHCHECK_TEST[1]]:
-            self.plan.notes.append("kept the existing healthcheck (readiness); /utils/healthcheck also "
-                                   "reports a failed dump")
+            return
+        if _words(current.get("test"))[1:] == list(stack.HEALTHCHECK_TEST[1:]):
+            return
+        start = _duration_seconds(current.get("start_period"))
+        raise_start = start is None or start < _duration_seconds(wanted["start_period"])
+        own = self._own("healthcheck")
+        if own is not None and own.kind == "map" and not own.flow and own.key_node("test") is not None:
+            self._guard(own, "healthcheck")
+            col = own.pairs[0][0].start[1]
+            test = own.get("test")
+            # Emitted inside its parent key, where the emitter writes `test` in flow style as init does.
+            test_text = emit_key("healthcheck", {"test": list(stack.HEALTHCHECK_TEST)}, 0, self.step)
+            test_line = " " * col + test_text.splitlines()[1].lstrip() + "\n"
+            self._replace_lines(own.key_node("test").start[0], test.last_line, test_line)
+            if raise_start:
+                if own.key_node("start_period") is not None:
+                    value = own.get("start_period")
+                    self._replace_lines(own.key_node("start_period").start[0], value.last_line,
+                                        emit_key("start_period", wanted["start_period"], col, self.step))
+                else:
+                    self._insert_after(own.last_line, own.start[0],
+                                       emit_key("start_period", wanted["start_period"], col, self.step))
+        else:
+            merged = {str(key): value for key, value in current.items()}
+            merged["test"] = list(stack.HEALTHCHECK_TEST)
+            if raise_start:
+                merged["start_period"] = wanted["start_period"]
+            self._set("healthcheck", merged)
+        self.plan.notes.append(f"healthcheck: {stack.HEALTHCHECK_TEST[1]} replaces the readiness test (it checks "
+                               "readiness too, and that no restore is running and the last dump did not fail); "
+                               "your interval, timeout and retries are kept")
 
     def _environment(self) -> None:
         wanted = runtime_environment(self.options)

@@ -7,6 +7,7 @@ service has the setup; patching again changes nothing.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -123,3 +124,21 @@ def test_compose_config_accepts_the_result_and_other_services_are_unchanged(corp
     targets = {volume["target"] for volume in patched["volumes"]}
     assert {"/dumps", "/utils", "/docker-entrypoint-initdb.d/000-composegen-restore.sh"} <= targets
     assert not targets & {"/var/lib/postgresql", "/var/lib/postgresql/data"}
+
+
+def test_lint_finds_the_setup_complete(corpus_copy, run_patch):
+    """`composegen lint` (the CI view of the same setup) reports nothing missing after the patch."""
+    from click.testing import CliRunner
+
+    from composegen.cli import cli
+
+    name, compose = corpus_copy
+    if name in EXPECTED_REFUSALS:
+        return
+    assert run_patch(compose, "--fresh").exit_code == 0
+    result = CliRunner().invoke(cli, ["lint", "--format", "json", str(compose)])
+    findings = json.loads(result.stdout)
+    findings = findings.get("findings", findings) if isinstance(findings, dict) else findings
+    # What the setup is about (not passwords, pins or .gitignore, which patch leaves to the user).
+    setup_rules = {"CG000", "CG001", "CG002", "CG003", "CG004", "CG005", "CG006", "CG007"}
+    assert [f for f in findings if f["rule"] in setup_rules] == []

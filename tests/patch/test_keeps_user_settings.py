@@ -29,12 +29,24 @@ def test_seed_dump_healthcheck_and_init_folder_mount_are_replaced(tmp_path, run_
     assert service["environment"]["POSTGRES_PASSWORD"] == "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}"
 
 
-def test_readiness_healthcheck_is_kept(tmp_path, run_patch):
+def test_readiness_healthcheck_keeps_its_timings_and_checks_the_setup_too(tmp_path, run_patch):
+    # pg_isready answers "ready" over the socket while a restore is still loading: /utils/healthcheck
+    # checks readiness, no restore running and the last dump; the user's timings stay.
     text = ("services:\n  db:\n    image: postgres:16\n    healthcheck:\n"
-            "      test: [\"CMD-SHELL\", \"pg_isready -U $${POSTGRES_USER}\"]\n      interval: 5s\n")
+            "      test: [\"CMD-SHELL\", \"pg_isready -U $${POSTGRES_USER}\"]  # ready?\n      interval: 5s\n"
+            "      retries: 30\n      start_period: 1h\n")
     service, result = patched_service(tmp_path, run_patch, text)
-    assert service["healthcheck"] == {"test": ["CMD-SHELL", "pg_isready -U $${POSTGRES_USER}"], "interval": "5s"}
-    assert "kept the existing healthcheck" in result.stderr
+    assert service["healthcheck"] == {"test": stack.HEALTHCHECK_TEST, "interval": "5s", "retries": 30,
+                                      "start_period": "1h"}
+    assert "      interval: 5s\n      retries: 30\n      start_period: 1h\n" in (tmp_path / "compose.yaml").read_text()
+    assert "your interval, timeout and retries are kept" in result.stderr
+
+
+def test_short_start_period_is_raised_for_the_restore(tmp_path, run_patch):
+    text = ("services:\n  db:\n    image: postgres:16\n    healthcheck:\n"
+            "      test: pg_isready\n      start_period: 30s\n      timeout: 3s\n")
+    service, _ = patched_service(tmp_path, run_patch, text)
+    assert service["healthcheck"] == {"test": stack.HEALTHCHECK_TEST, "start_period": "10m", "timeout": "3s"}
 
 
 def test_disabled_healthcheck_is_replaced(tmp_path, run_patch):
