@@ -1,0 +1,88 @@
+"""`composegen lint` over a generated repository of stacks, and `composegen --help` start-up time.
+
+No Docker needed. Each figure is the median of several runs of the installed CLI (the `composegen`
+script next to this Python), beside `python -c pass` measured the same way.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from figures import Figure, Results, ratio
+from measure import MeasureError, host_wall, median
+
+LINT_GOAL_S = 2.0
+HELP_GOAL_MS = 150.0
+GIT_ENV = {"GIT_AUTHOR_NAME": "cgbench", "GIT_AUTHOR_EMAIL": "cgbench@invalid",
+           "GIT_COMMITTER_NAME": "cgbench", "GIT_COMMITTER_EMAIL": "cgbench@invalid"}
+
+
+def composegen_cli() -> str:
+    script = Path(sys.executable).parent / "composegen"
+    if not script.is_file():
+        raise MeasureError(f"no composegen script next to {sys.executable}: pip install -e . into this venv")
+    return str(script)
+
+
+def generate_repo(root: Path, stacks: int) -> None:
+    """`stacks` service folders written by init's core, cycling through the catalog, as one git repo
+    (lint in CI runs over a checkout: it lists files with git)."""
+    from composegen import catalog, init_stack
+
+    root.mkdir(parents=True, exist_ok=True)
+    names = itertools.cycle(catalog.names())
+    for i in range(stacks):
+        name = next(names)
+        plan = init_stack.plan_init(catalog.load(name), root / f"{name}-{i:03d}", init_stack.Overrides())
+        init_stack.write_plan(plan)
+    env = {**GIT_ENV, "PATH": "/usr/bin:/bin"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "generated stacks"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True, capture_output=True)
+
+
+def measure_lint(root: Path, runs: int) -> tuple[float, int]:
+    """(median seconds, exit status) of `composegen lint` over `root`. A first, untimed run gives
+    the status (and warms the file cache, as in CI after the checkout)."""
+    cli = composegen_cli()
+    argv = [cli, "lint", str(root)]
+    status = subprocess.run(argv, capture_output=True).returncode
+    if status not in (0, 1):
+        raise MeasureError(f"composegen lint exited {status} (usage or input error)")
+    return median([_wall_any_status(argv) for _ in range(runs)]), status
+
+
+def _wall_any_status(argv: list[str]) -> float:
+    """Seconds of a run whose exit status says something (lint: 1 = findings), not a failure."""
+    started = time.perf_counter()
+    subprocess.run(argv, capture_output=True)
+    return time.perf_counter() - started
+
+
+def measure_help(runs: int) -> tuple[float, float]:
+    """(median seconds of `composegen --help`, of `python -c pass`), interleaved."""
+    cli = composegen_cli()
+    help_times, python_times = [], []
+    for _ in range(runs):
+        help_times.append(host_wall([cli, "--help"]))
+        python_times.append(host_wall([sys.executable, "-c", "pass"]))
+    return median(help_times), median(python_times)
+
+
+def report_lint(seconds: float, status: int, stacks: int, results: Results) -> None:
+    results.add(Figure(
+        f"lint over {stacks} stacks", f"{seconds:.2f} s", "-", None, f"<= {LINT_GOAL_S:.0f} s",
+        seconds <= LINT_GOAL_S, key=f"lint{stacks}_s", value=seconds,
+        note=f"median of runs; exit status {status} ({'clean' if status == 0 else 'findings'})",
+    ))
+
+
+def report_help(help_s: float, python_s: float, results: Results) -> None:
+    results.add(Figure(
+        "composegen --help", f"{help_s * 1000:.0f} ms", f"{python_s * 1000:.0f} ms python -c pass",
+        ratio(help_s, python_s), f"<= {HELP_GOAL_MS:.0f} ms", help_s * 1000 <= HELP_GOAL_MS,
+        key="help_ms", value=help_s * 1000,
+    ))

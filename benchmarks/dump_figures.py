@@ -1,0 +1,92 @@
+"""Dump wall time, size and CPU: ours against the raw floor and the seed's pipeline, same database.
+
+Every pipeline runs inside our Postgres container, round-robin for `repeats` rounds (so a burst of
+load from elsewhere on the machine hits all of them), and each figure is the median of its rounds.
+- floor: `pg_dumpall > /dev/null` (what ours dumps: the whole cluster) and `pg_dump > /dev/null`;
+- ours: `/utils/dump`, the real script: fingerprint, pg_dumpall | zstd, verify, fsync, rename;
+- seed: the article's `pg_dump --compress=9` into a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cgroup_cpu import CgroupUnavailable, ContainerCpu
+from figures import Figure, Results, ratio
+from measure import container_wall, median, shell_in_container
+
+SEED_FILE = "/tmp/cgbench-seed-dump.sql.gz"
+TIME_GOAL = 1.5  # x the floor
+
+
+@dataclass(frozen=True)
+class DumpMeasurement:
+    ours_s: float  # median wall time of /utils/dump
+    ours_cpu_s: float | None  # median container CPU seconds of one /utils/dump (None: no cgroup)
+    ours_size: int
+    seed_s: float
+    seed_size: int
+    floor_all_s: float
+    floor_one_s: float
+    plain_size: int
+
+
+def _newest_dump_size(stack) -> int:
+    dumps = [p for p in stack.data_files() if p.name.startswith("cluster-") and not p.name.endswith(".tmp")]
+    if not dumps:
+        raise RuntimeError(f"/utils/dump exited 0 but {stack.data_dir} holds no dump")
+    return max(dumps, key=lambda p: p.name).stat().st_size
+
+
+def measure(stack, repeats: int) -> tuple[DumpMeasurement, str | None]:
+    """The dump measurements, and why CPU could not be measured (None when it was)."""
+    user = stack.user
+    cpu = ContainerCpu(stack)
+    cpu_reason = None
+    _, plain = shell_in_container(stack, f"pg_dumpall --username={user} | wc -c")
+    plain_size = int(plain.stdout.split()[0])
+    times = {"all": [], "one": [], "ours": [], "seed": []}
+    ours_cpu, ours_sizes, seed_sizes = [], [], []
+    for _ in range(repeats):
+        times["all"].append(shell_in_container(stack, f"pg_dumpall --username={user} >/dev/null")[0])
+        times["one"].append(shell_in_container(stack, f"pg_dump --username={user} --dbname={stack.db} >/dev/null")[0])
+        try:
+            before = cpu.now()
+        except CgroupUnavailable as exc:
+            before, cpu_reason = None, str(exc)
+        times["ours"].append(container_wall(stack, ["/utils/dump"])[0])
+        if before is not None:
+            ours_cpu.append(cpu.now() - before)
+        ours_sizes.append(_newest_dump_size(stack))
+        seed_s, seed_out = shell_in_container(
+            stack, f"pg_dump --username={user} --file={SEED_FILE} --compress=9 && stat -c %s {SEED_FILE}; "
+                   f"rc=$?; rm -f {SEED_FILE}; exit $rc")
+        times["seed"].append(seed_s)
+        seed_sizes.append(int(seed_out.stdout.split()[-1]))
+    return DumpMeasurement(
+        ours_s=median(times["ours"]), ours_cpu_s=median(ours_cpu) if ours_cpu else None,
+        ours_size=int(median(ours_sizes)), seed_s=median(times["seed"]), seed_size=int(median(seed_sizes)),
+        floor_all_s=median(times["all"]), floor_one_s=median(times["one"]), plain_size=plain_size,
+    ), cpu_reason
+
+
+def report(m: DumpMeasurement, results: Results, repeats: int) -> None:
+    mb = 1e6
+    to_floor = ratio(m.ours_s, m.floor_all_s)
+    results.add(Figure(
+        "dump time vs floor", f"{m.ours_s:.2f} s", f"{m.floor_all_s:.2f} s pg_dumpall>/dev/null",
+        to_floor, f"<= {TIME_GOAL}x floor", to_floor is not None and to_floor <= TIME_GOAL,
+        key="dump_ratio", value=to_floor,
+        note=f"median of {repeats}; ours = docker exec /utils/dump (fingerprint, zstd, verify, fsync, rename)",
+    ))
+    results.add(Figure("dump time vs pg_dump floor", f"{m.ours_s:.2f} s", f"{m.floor_one_s:.2f} s pg_dump>/dev/null",
+                       ratio(m.ours_s, m.floor_one_s), "-"))
+    to_seed = ratio(m.ours_s, m.seed_s)
+    results.add(Figure("dump time vs seed", f"{m.ours_s:.2f} s", f"{m.seed_s:.2f} s seed --compress=9",
+                       to_seed, "-", key="dump_vs_seed_ratio", value=to_seed))
+    size = ratio(m.ours_size, m.seed_size)
+    results.add(Figure(
+        "dump size vs seed", f"{m.ours_size / mb:.1f} MB", f"{m.seed_size / mb:.1f} MB seed --compress=9",
+        size, "<= seed", size is not None and size <= 1.0, key="size_ratio", value=size,
+        note=f"plain dump (pg_dumpall) is {m.plain_size / mb:.0f} MB; ours holds the whole cluster, the seed one database",
+    ))

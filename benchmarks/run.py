@@ -1,0 +1,66 @@
+"""Every performance figure of composegen side by side with its baseline, in one command.
+
+    python benchmarks/run.py            # ~1000 MB plain dump, 3 rounds (tens of minutes)
+    python benchmarks/run.py --quick    # ~50 MB, fewer rounds (a few minutes)
+
+Prints a table (figure, ours, baseline, ratio, goal), notes, what could not be measured and why, and
+ends with one line of name=value pairs. benchmarks/README.md explains each figure.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cli_figures  # noqa: E402
+import docker_figures  # noqa: E402
+import report  # noqa: E402
+import run_options  # noqa: E402
+from docker_figures import progress  # noqa: E402
+from figures import Results  # noqa: E402
+from measure import MeasureError  # noqa: E402
+
+
+def _load() -> str:
+    return "load average %.1f %.1f %.1f" % os.getloadavg()
+
+
+def measure_cli(options, results: Results) -> None:
+    try:
+        with tempfile.TemporaryDirectory(prefix="cgbench-lint-") as tmp:
+            progress(f"lint: generating {options.lint_stacks} stacks with init's core")
+            cli_figures.generate_repo(Path(tmp) / "infra", options.lint_stacks)
+            progress(f"lint: {options.lint_runs} runs")
+            seconds, status = cli_figures.measure_lint(Path(tmp) / "infra", options.lint_runs)
+        cli_figures.report_lint(seconds, status, options.lint_stacks, results)
+    except (MeasureError, OSError) as exc:
+        results.skip(f"lint over {options.lint_stacks} stacks", str(exc), f"lint{options.lint_stacks}_s")
+    try:
+        progress(f"--help: {options.help_runs} runs, beside python -c pass")
+        cli_figures.report_help(*cli_figures.measure_help(options.help_runs), results)
+    except MeasureError as exc:
+        results.skip("composegen --help", str(exc), "help_ms")
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = run_options.parse(argv)
+    results = Results()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    results.say(f"composegen benchmarks, {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+                f"profile {options.profile} (~{options.size_mb:.0f} MB plain dump); {_load()} at start")
+    docker_figures.measure(options, results)
+    measure_cli(options, results)
+    took = datetime.datetime.now(datetime.timezone.utc) - started
+    results.say(f"run took {took.total_seconds() / 60:.1f} min; {_load()} at the end "
+                "(the machine is shared: every figure is a ratio against a baseline of the same run)")
+    print(report.render(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""How big and how long a run is: the full profile, or --quick (a small database, few repeats)."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, replace
+
+from harness_bridge import DEFAULT_IMAGE
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    size_mb: float  # plain-dump size of the benchmark database
+    dump_repeats: int
+    idle_interval_s: int  # COMPOSEGEN_SCHEDULE of the idle measurement
+    idle_intervals: int  # intervals in its measuring window
+    lint_stacks: int
+    lint_runs: int
+    help_runs: int
+    image: str
+    profile: str  # "full", "quick", with "+ --size-mb" when the size was given
+    app_connections: int = 2
+    docker: bool = True
+
+    @property
+    def start_timeout_s(self) -> float:
+        """Long enough for a fresh start that restores the whole database on a loaded machine."""
+        return 600 + 1.0 * self.size_mb
+
+
+FULL = RunOptions(size_mb=1000, dump_repeats=3, idle_interval_s=20, idle_intervals=5, lint_stacks=500,
+                  lint_runs=5, help_runs=11, image=DEFAULT_IMAGE, profile="full")
+QUICK = replace(FULL, size_mb=50, dump_repeats=2, idle_interval_s=10, idle_intervals=3, lint_runs=3, help_runs=7,
+                profile="quick")
+
+
+def parse(argv: list[str] | None = None) -> RunOptions:
+    parser = argparse.ArgumentParser(
+        prog="benchmarks/run.py",
+        description="Measure every performance figure of composegen side by side with its baseline.")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"small database (~{QUICK.size_mb:.0f} MB plain) and few repeats")
+    parser.add_argument("--size-mb", type=float, help=f"plain-dump size of the database (default {FULL.size_mb:.0f}, "
+                                                      f"--quick {QUICK.size_mb:.0f})")
+    parser.add_argument("--image", default=DEFAULT_IMAGE,
+                        help=f"test image of tests/e2e for both setups (default {DEFAULT_IMAGE})")
+    parser.add_argument("--no-docker", action="store_true", help="only the figures that need no Docker engine")
+    args = parser.parse_args(argv)
+    options = QUICK if args.quick else FULL
+    if args.size_mb is not None:
+        if args.size_mb <= 0:
+            parser.error("--size-mb must be positive")
+        options = replace(options, size_mb=args.size_mb, profile=f"{options.profile} + --size-mb")
+    return replace(options, image=args.image, docker=not args.no_docker)
