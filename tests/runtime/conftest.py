@@ -22,9 +22,31 @@ def _shells() -> list:
         found.append(pytest.param(None, id="dash", marks=pytest.mark.skip(reason="dash is not installed")))
     if shutil.which("busybox"):
         found.append(pytest.param(["busybox", "sh"], id="busybox"))
+        # Alpine: busybox's applets (sed, awk, tr, stat, sync, ...) instead of GNU's as well.
+        found.append(pytest.param(["busybox", "sh", "+userland"], id="busybox-userland"))
     else:
-        found.append(pytest.param(None, id="busybox", marks=pytest.mark.skip(reason="busybox is not installed")))
+        for name in ("busybox", "busybox-userland"):
+            found.append(pytest.param(None, id=name, marks=pytest.mark.skip(reason="busybox is not installed")))
     return found
+
+
+# Compressors and shells stay the real ones, as in the official Alpine images (they ship gzip, xz
+# and zstd); setpriv is not a busybox applet there.
+_NOT_FROM_BUSYBOX = {"sh", "ash", "bash", "gzip", "gunzip", "zcat", "xz", "unxz", "xzcat", "lzma", "unlzma",
+                     "lzcat", "setpriv"}
+
+
+@pytest.fixture(scope="session")
+def busybox_userland(tmp_path_factory) -> Path:
+    """A directory of busybox applet links, to put first on PATH."""
+    path = tmp_path_factory.mktemp("busybox-userland")
+    applets = subprocess.run(["busybox", "--list"], capture_output=True, text=True, check=True).stdout.split()
+    busybox = shutil.which("busybox")
+    for applet in applets:
+        if applet not in _NOT_FROM_BUSYBOX:
+            (path / applet).symlink_to(busybox)
+    os.chmod(path, 0o755)
+    return path
 
 
 SHELLS = _shells()
@@ -42,8 +64,15 @@ def utils_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(params=SHELLS)
-def shell(request) -> list[str]:
-    return request.param
+def shell(request, monkeypatch) -> list[str]:
+    """The shell command; for busybox-userland, PATH (read by every test at run time) starts with
+    busybox's applets."""
+    cmd = list(request.param)
+    if cmd[-1] == "+userland":
+        cmd.pop()
+        userland = request.getfixturevalue("busybox_userland")
+        monkeypatch.setenv("PATH", f"{userland}:{os.environ['PATH']}")
+    return cmd
 
 
 @pytest.fixture
