@@ -15,12 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from harness import FLAVOURS, MAJORS, count_rows, create_rows, image_tag, populate
+from harness import (ALPINELIKE_IMAGE, FLAVOURS, MAJORS, PG18_LAYOUT_IMAGE, count_rows, create_rows, image_tag,
+                     populate)
+from harness.data import snapshot
 from harness.images import SPECS, spec_for
 
-SHELL_OF = {"dash": "dash", "busybox": "busybox"}
-POSTGRES_UID = {"dash": 999, "busybox": 70}
+SHELL_OF = {"dash": "dash", "busybox": "busybox", "alpinelike": "busybox"}
+POSTGRES_UID = {"dash": 999, "busybox": 70, "alpinelike": 70}
+# What drops root, and whether `ps` exists: Debian images have gosu and no ps, Alpine ones su-exec
+# and busybox's ps.
+EXTRA_TOOLS = {"dash": ["has gosu"], "busybox": ["has su-exec"], "alpinelike": ["has su-exec", "has ps"]}
 STANDARD_IMAGES = [pytest.param(image_tag(m, f), id=f"{m}-{f}") for m in MAJORS for f in FLAVOURS]
+BUILT_DIFFERENTLY = [pytest.param(ALPINELIKE_IMAGE, id="17-alpinelike"),
+                     pytest.param(PG18_LAYOUT_IMAGE, id="17-pg18layout")]
 FLAVOUR_IMAGES_15 = [pytest.param(image_tag(15, f), id=f"15-{f}") for f in FLAVOURS]
 
 
@@ -96,7 +103,7 @@ def test_image_config_matches_the_contract(engine, test_images, image):
     assert env["PATH"].startswith(f"/usr/lib/postgresql/{spec.major}/bin:")
 
 
-@pytest.mark.parametrize("image", STANDARD_IMAGES)
+@pytest.mark.parametrize("image", STANDARD_IMAGES + BUILT_DIFFERENTLY[:1])
 def test_image_userland(engine, test_images, image):
     """/bin/sh, the postgres uid, the tools the runtime relies on, the client tools' major."""
     flavour = spec_for(image).flavour
@@ -104,7 +111,7 @@ def test_image_userland(engine, test_images, image):
     script = (
         'readlink -f /bin/sh; id -u postgres; id -g postgres; '
         'for t in bash gzip xz zstd pg_dumpall psql pg_ctl initdb; do command -v "$t" >/dev/null || echo "missing $t"; done; '
-        'psql --version; command -v docker-entrypoint.sh; '
+        'psql --version; command -v docker-entrypoint.sh; readlink -f "$(command -v sed)"; '
         'for t in gosu su-exec ps; do command -v "$t" >/dev/null && echo "has $t"; done; true'
     )
     out = subprocess.run([engine.docker, "run", "--rm", "--entrypoint", "sh", image, "-c", script],
@@ -114,8 +121,8 @@ def test_image_userland(engine, test_images, image):
     assert not [line for line in out if line.startswith("missing")]
     assert f"(PostgreSQL) {major}." in out[3]
     assert out[4] == "/usr/local/bin/docker-entrypoint.sh"
-    # Debian images drop root with gosu, Alpine ones with su-exec; neither ships `ps` for sure.
-    assert out[5:] == ["has gosu" if flavour == "dash" else "has su-exec"]
+    assert Path(out[5]).name == ("busybox" if flavour == "alpinelike" else "sed")
+    assert out[6:] == EXTRA_TOOLS[flavour]
 
 
 # -- the entrypoint's behaviour ------------------------------------------------------------------------
@@ -304,3 +311,16 @@ def test_stack_folder_is_what_compose_reads(engine, tmp_path, setup):
     else:
         assert postgres["healthcheck"]["interval"] == "1h0m0s"
         assert postgres["entrypoint"] == ["/utils/entrypoint"]
+
+
+@pytest.mark.parametrize("image", BUILT_DIFFERENTLY)
+def test_composegen_round_trip_on_images_built_differently(make_stack, image):
+    """The generated stack relies on the documented contract only: on Alpine's userland and on the
+    18+ PGDATA/VOLUME layout, everything comes back after down/up and no volume is left."""
+    stack = make_stack(image=image, setup="composegen")
+    stack.up()
+    before = populate(stack, rows=500)
+    stack.down()
+    assert stack.volumes_left() == set()
+    stack.up()
+    assert snapshot(stack) == before

@@ -14,11 +14,12 @@ from harness.data import (
     role_names,
 )
 from harness.engine import Engine, EngineUnavailable
-from harness.images import FLAVOURS, IMAGES, MAJORS, PG18_LAYOUT_IMAGE, image_tag
+from harness.images import ALPINELIKE_IMAGE, FLAVOURS, IMAGES, MAJORS, PG18_LAYOUT_IMAGE, image_tag
 from harness.params import SETUPS, flavour_images, setups
 from harness.stack import PsqlError, Stack, make_stack
 
 __all__ = [
+    "ALPINELIKE_IMAGE",
     "Engine",
     "EngineUnavailable",
     "FLAVOURS",

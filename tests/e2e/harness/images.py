@@ -55,7 +55,12 @@ SPECS = [ImageSpec(f"{major}-{flavour}", major, flavour) for major in MAJORS for
 SPECS.append(ImageSpec("17-pg18layout", 17, "dash", pgdata="/var/lib/postgresql/18/docker",
                        volume="/var/lib/postgresql"))
 
+# Alpine's userland: busybox applets instead of GNU coreutils, sed, awk, find... (not in FLAVOURS:
+# opt in with image=ALPINELIKE_IMAGE).
+SPECS.append(ImageSpec("17-alpinelike", 17, "alpinelike"))
+
 IMAGES = {spec.name: spec.tag for spec in SPECS}
+ALPINELIKE_IMAGE = IMAGES["17-alpinelike"]
 PG18_LAYOUT_IMAGE = IMAGES["17-pg18layout"]
 
 

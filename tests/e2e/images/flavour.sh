@@ -1,16 +1,24 @@
 #!/bin/sh
 # Turn the imported Debian rootfs into one test-image flavour (run by the Dockerfile, as root).
 #   flavour.sh dash|busybox PG_MAJOR
-# dash:    /bin/sh is dash and postgres is uid/gid 999, as in the official Debian-based images.
-# busybox: /bin/sh is busybox ash and postgres is uid/gid 70, as in the official Alpine-based images.
+# dash:      /bin/sh is dash and postgres is uid/gid 999, as in the official Debian-based images.
+# busybox:   /bin/sh is busybox ash and postgres is uid/gid 70, as in the official Alpine-based images.
+# alpinelike: busybox, and busybox's applets shadow the GNU userland on PATH (coreutils, sed, awk,
+#            find, grep, ps, ...), as in Alpine, where only what the image adds is not busybox.
 set -eu
 flavour=$1 pg_major=$2
+
+# trixie's ucf pulls in procps; bookworm's (and so the official Debian-based images up to 17) does
+# not: no Debian-flavoured image may offer `ps`, so the runtime cannot come to depend on it.
+if dpkg-query -W procps >/dev/null 2>&1; then
+	dpkg --purge --force-depends procps >/dev/null
+fi
 
 case "$flavour" in
 dash)
 	[ "$(id -u postgres)" = 999 ]
 	;;
-busybox)
+busybox | alpinelike)
 	ln -sf /bin/busybox /bin/sh.busybox
 	mv -f /bin/sh.busybox /bin/sh
 	groupmod --gid 70 postgres
@@ -19,18 +27,23 @@ busybox)
 	find / -xdev \( -uid 999 -o -gid 999 \) -exec chown -h postgres:postgres '{}' +
 	# The Alpine images drop root with su-exec and have no gosu: so neither may the runtime assume.
 	mv /usr/sbin/gosu /usr/sbin/su-exec
+	if [ "$flavour" = alpinelike ]; then
+		# /usr/local/bin comes before /usr/bin on the image's PATH. The compressors stay the real
+		# ones (the official images ship gzip, xz and zstd); the shells and `setpriv` (not in
+		# Alpine's busybox) are left out.
+		busybox --list | while read -r applet; do
+			case "$applet" in
+			sh | ash | bash | gzip | gunzip | zcat | xz | unxz | xzcat | lzma | unlzma | lzcat | setpriv) ;;
+			*) ln -s /bin/busybox "/usr/local/bin/$applet" ;;
+			esac
+		done
+	fi
 	;;
 *)
 	echo "flavour.sh: unknown flavour $flavour" >&2
 	exit 2
 	;;
 esac
-
-# trixie's ucf pulls in procps; bookworm's (and so the official Debian-based images up to 17) does
-# not: no image may offer `ps`, so the runtime cannot come to depend on it.
-if dpkg-query -W procps >/dev/null 2>&1; then
-	dpkg --purge --force-depends procps >/dev/null
-fi
 
 # Like the official image: a cluster initialised from the sample listens on every address (the
 # entrypoint's temporary init server overrides this with a unix-socket-only listener).
