@@ -21,14 +21,15 @@ class LintContext:
 
         return {name: text.encode("utf-8") for name, text in render_utils().items()}
 
-    def is_git_ignored(self, path: Path) -> bool | None:
+    def is_git_ignored(self, path: Path, folder: bool = False) -> bool | None:
         """None when `path` is not in a git repository."""
         if path not in self.git_ignored:
-            self.git_ignored.update(git.ignored([path]))
+            self.git_ignored.update(git.ignored([path], {path} if folder else set()))
         return self.git_ignored[path]
 
 
-def stack_paths_for_git(compose_file: Path) -> list[Path]:
-    """The paths the not-git-ignored rule asks about for a stack (so the engine can batch them)."""
+def stack_paths_for_git(compose_file: Path) -> tuple[list[Path], set[Path]]:
+    """(paths, which of them are folders) the not-git-ignored rule asks about for a stack with the
+    default layout, so the engine can ask git in one batch."""
     folder = compose_file.parent
-    return [folder / "data", folder / ".env"]
+    return [folder / "data", folder / ".env"], {folder / "data"}

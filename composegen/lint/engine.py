@@ -88,6 +88,11 @@ def _lint_all(files: list[Path], rules: list[Rule], context: LintContext) -> lis
 def run(paths: list[Path], config: LintConfig, patterns: tuple[str, ...] = discovery.COMPOSE_FILE_NAMES) -> LintResult:
     files = [path for path in discovery.compose_files(paths, patterns) if not config.is_excluded(path)]
     rules = active_rules(config)
-    context = LintContext(git_ignored=git.ignored([p for path in files for p in stack_paths_for_git(path)]))
+    asked, folders = [], set()
+    for path in files:
+        paths, folder_paths = stack_paths_for_git(path)
+        asked.extend(paths)
+        folders |= folder_paths
+    context = LintContext(git_ignored=git.ignored(asked, folders))
     findings = sorted(_lint_all(files, rules, context))
     return LintResult(files=files, findings=findings, rules=rules)

@@ -35,10 +35,11 @@ def repository_root(folder: Path) -> Path | None:
     return None if parent == folder else repository_root(parent)
 
 
-def ignored(paths: list[Path]) -> dict[Path, bool | None]:
+def ignored(paths: list[Path], folders: frozenset[Path] | set[Path] = frozenset()) -> dict[Path, bool | None]:
     """{path: ignored by git?} with None for paths outside any git repository.
 
-    Folders are asked with a trailing slash so a `data/` pattern matches a folder that does not exist yet.
+    Paths in `folders` (and existing folders) are asked with a trailing slash, so a `data/` pattern
+    matches a folder that does not exist yet.
     """
     answers: dict[Path, bool | None] = {}
     by_root: dict[Path, list[Path]] = {}
@@ -51,7 +52,7 @@ def ignored(paths: list[Path]) -> dict[Path, bool | None]:
     for root, members in by_root.items():
         def spelled(path: Path) -> str:
             text = str(path.resolve())
-            return text + "/" if path.name == "data" or path.is_dir() else text
+            return text + "/" if path in folders or path.is_dir() else text
 
         names = {spelled(p): p for p in members}
         result = _git(["check-ignore", "-z", "--stdin"], root, "\0".join(names).encode("utf-8", "surrogateescape") + b"\0")

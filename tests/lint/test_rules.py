@@ -240,6 +240,15 @@ class TestNotGitIgnored:
         (tmp_path / "app" / ".gitignore").write_text("data/\n.env\n")
         assert findings_of(lint(path), "CG010") == []
 
+    def test_data_folder_from_the_dumps_mount_not_created_yet(self, tmp_path):
+        git_init(tmp_path)
+        path = write_stack(tmp_path / "app", GOOD_COMPOSE.replace("./data:/dumps", "./backups/pg:/dumps"))
+        (tmp_path / "app" / ".gitignore").write_text("pg/\n")
+        assert findings_of(lint(path), "CG010") == []
+        (tmp_path / "app" / ".gitignore").write_text("data/\n")
+        [finding] = findings_of(lint(path), "CG010")
+        assert "backups/pg/ holds the database dumps" in finding.message
+
     def test_outside_git_is_not_checked(self, tmp_path):
         path = write_stack(tmp_path / "app")
         assert findings_of(lint(path), "CG010") == []

@@ -16,7 +16,7 @@ def check(document, context):
         data = data_folder(document, service)
         mount = mount_of(service, stack.CONTAINER_DUMPS)
         line, column = mount.position if mount else key_position(document.services, name)
-        if context.is_git_ignored(data) is False:
+        if context.is_git_ignored(data, folder=True) is False:
             yield Issue(line, column, f"{data}/ holds the database dumps but git does not ignore it; "
                         f"fix: add `{data.name}/` to {document.folder / '.gitignore'}")
         env_file = document.folder / ".env"
