@@ -149,6 +149,9 @@ def test_cli_passes_arguments_after_double_dash(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "down --remove-orphans --volumes" in result.output
     assert CliRunner().invoke(cli, ["down", str(tmp_path / "nope"), "--dry-run"]).exit_code == 2
+    monkeypatch.chdir(tmp_path)
+    bare = CliRunner().invoke(cli, ["down", "--dry-run", "--", "--remove-orphans"])
+    assert bare.exit_code == 0 and "down --remove-orphans" in bare.output
     named = CliRunner().invoke(cli, ["down", "-p", "web", str(tmp_path), "--dry-run"])
     assert "docker compose -p web -f" in named.output
 

@@ -22,6 +22,8 @@ def command(path, compose_args, dry_run, project_name) -> None:
     """
     from composegen.down import down
 
+    if str(path).startswith("-"):  # `composegen down -- --remove-orphans`: no PATH, only Compose arguments
+        compose_args, path = (str(path), *compose_args), Path(".")
     status = down(path, list(compose_args), dry_run=dry_run, project_name=project_name,
                   report=lambda line: click.echo(f"composegen: {line}"))
     raise SystemExit(status)
