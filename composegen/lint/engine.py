@@ -71,7 +71,8 @@ def _lint_in_worker(path: Path) -> list[Finding]:
 
 def _lint_all(files: list[Path], rules: list[Rule], context: LintContext) -> list[Finding]:
     global _SHARED
-    workers = min(os.cpu_count() or 1, 8)
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    workers = min(len(usable), 8)
     if len(files) < PARALLEL_THRESHOLD or workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [finding for path in files for finding in lint_file(path, rules, context)]
     if any(rule.name == "utils-drift" for rule in rules):
@@ -90,9 +91,9 @@ def run(paths: list[Path], config: LintConfig, patterns: tuple[str, ...] = disco
     rules = active_rules(config)
     asked, folders = [], set()
     for path in files:
-        paths, folder_paths = stack_paths_for_git(path)
-        asked.extend(paths)
-        folders |= folder_paths
+        stack_paths, stack_folders = stack_paths_for_git(path)
+        asked.extend(stack_paths)
+        folders |= stack_folders
     context = LintContext(git_ignored=git.ignored(asked, folders))
     findings = sorted(_lint_all(files, rules, context))
     return LintResult(files=files, findings=findings, rules=rules)
