@@ -241,7 +241,6 @@ def patch(request: PatchRequest) -> PatchResult:
     created_data = False
     if not data_dir.exists():
         data_dir.mkdir(mode=stack.DATA_DIR_MODE)
-        os.chmod(data_dir, stack.DATA_DIR_MODE)
         created_data = True
     if container is not None:
         try:
@@ -254,6 +253,8 @@ def patch(request: PatchRequest) -> PatchResult:
         result.notes.append("writes made after this dump are not in it: run `docker compose up -d` now")
     elif risk is not None and request.fresh:
         result.notes.append(migrate.old_data_note(risk, service, None))
+    if data_dir.stat().st_mode & 0o777 & ~stack.DATA_DIR_MODE:
+        os.chmod(data_dir, stack.DATA_DIR_MODE)  # dumps are private (the seed's ./data is 0755)
     _write_utils(folder, utils)
     if after != before:
         # Through a symlink, the file it points to is replaced (the link stays a link).

@@ -7,7 +7,6 @@ Also: without --migrate the patch is refused and nothing changes; with the stack
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess

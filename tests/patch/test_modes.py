@@ -65,3 +65,14 @@ def test_writes_utils_and_data_beside_the_compose_file(tmp_path, run_patch):
     assert sorted(p.name for p in (tmp_path / "utils").iterdir()) == sorted(rendered)
     for name, content in rendered.items():
         assert (tmp_path / "utils" / name).read_text() == content
+
+
+def test_an_existing_data_folder_becomes_private(tmp_path, run_patch):
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(TEXT)
+    (tmp_path / "data").mkdir(mode=0o755)
+    (tmp_path / "data").chmod(0o755)
+    (tmp_path / "data" / "keep.txt").write_text("x")
+    assert run_patch(compose).exit_code == 0
+    assert (tmp_path / "data").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "data" / "keep.txt").read_text() == "x"
