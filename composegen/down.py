@@ -98,12 +98,15 @@ def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, pr
 
     compose_file = find_compose_file(path)
     guarded = guarded_services(compose_file)
-    base = [*compose_command(), *(["-p", project_name] if project_name else []), "-f", str(compose_file.resolve())]
+    # For a folder, let Compose pick its files itself (so compose.override.yaml still applies);
+    # a file named on the command line is passed on as it is.
+    files = ["-f", str(compose_file.resolve())] if Path(path).is_file() else []
+    base = [*compose_command(), *(["-p", project_name] if project_name else []), *files]
     stop_command = [*base, "stop"]
     down_command = [*base, "down", *extra_args]
     names = ", ".join(g.service for g in guarded)
     if dry_run:
-        report(f"would run: {' '.join(stop_command)}  (each service gets its stop_grace_period)")
+        report(f"would run in {compose_file.parent}: {' '.join(stop_command)}  (each service gets its stop_grace_period)")
         report(f"would confirm a good dump written at that stop for: {names}")
         report(f"would then run: {' '.join(down_command)}  (only if every dump is confirmed)")
         return 0

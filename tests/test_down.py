@@ -75,10 +75,15 @@ def test_written_at_this_stop_then_down_with_passed_arguments(tmp_path):
     fake = FakeCompose(stack(tmp_path))
     status, lines = run_down(tmp_path, fake, ["--remove-orphans"])
     assert status == 0
-    compose_file = str((tmp_path / "compose.yaml").resolve())
-    assert fake.calls == [["docker", "compose", "-f", compose_file, "stop"],
-                          ["docker", "compose", "-f", compose_file, "down", "--remove-orphans"]]
+    assert fake.calls == [["docker", "compose", "stop"], ["docker", "compose", "down", "--remove-orphans"]]
     assert any(line.startswith("confirmed") for line in lines)
+
+
+def test_a_named_compose_file_is_passed_to_compose(tmp_path):
+    fake = FakeCompose(stack(tmp_path))
+    assert run_down(tmp_path / "compose.yaml", fake)[0] == 0
+    compose_file = str((tmp_path / "compose.yaml").resolve())
+    assert fake.calls[0] == ["docker", "compose", "-f", compose_file, "stop"]
 
 
 def test_skipped_as_unchanged_counts_when_the_last_good_dump_is_there(tmp_path):
@@ -153,7 +158,7 @@ def test_cli_passes_arguments_after_double_dash(tmp_path, monkeypatch):
     bare = CliRunner().invoke(cli, ["down", "--dry-run", "--", "--remove-orphans"])
     assert bare.exit_code == 0 and "down --remove-orphans" in bare.output
     named = CliRunner().invoke(cli, ["down", "-p", "web", str(tmp_path), "--dry-run"])
-    assert "docker compose -p web -f" in named.output
+    assert "docker compose -p web stop" in named.output
 
 
 def test_compose_binary_falls_back_to_docker_compose(monkeypatch, tmp_path):
