@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from functools import lru_cache
 
 from composegen.resources import templates_dir
 
 
+# Characters YAML does not allow raw in a scalar (C0 and C1 controls, DEL), or reads as a line break
+# (NEL, U+2028, U+2029), or may drop (BOM): escaped, so the value comes back exactly.
+_YAML_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
 def yaml_str(value: object) -> str:
     """A YAML double-quoted scalar holding exactly `value` (JSON strings are valid YAML 1.2)."""
-    return json.dumps(str(value), ensure_ascii=False)
+    text = json.dumps(str(value), ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def compose_str(value: object) -> str:
