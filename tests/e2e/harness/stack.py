@@ -96,6 +96,7 @@ class Stack:
         self.data_dir = path / "data"
         self.utils_dir = path / "utils"
         self._seen_volumes: set[str] = set()
+        self._ids: dict[str, str] = {}  # container ids by service; forgotten at every compose call
 
     def __repr__(self) -> str:
         return f"Stack({self.project}, {self.setup}, {self.image})"
@@ -108,6 +109,7 @@ class Stack:
 
     # -- running commands ---------------------------------------------------------------------
     def compose(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
+        self._ids.clear()  # up/down may recreate or remove containers
         cmd = [self.engine.compose, "--project-name", self.project, "--project-directory", str(self.dir),
                "--file", str(self.compose_file), *args]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
@@ -210,11 +212,14 @@ class Stack:
 
     # -- looking inside ------------------------------------------------------------------------------
     def container_id(self, service: str = "postgres") -> str:
+        if service in self._ids:
+            return self._ids[service]
         ids = self.docker("ps", "-aq", "--no-trunc",
                           "--filter", f"label=com.docker.compose.project={self.project}",
                           "--filter", f"label=com.docker.compose.service={service}").stdout.split()
         if not ids:
             raise StackError(f"{self}: no {service} container")
+        self._ids[service] = ids[0]
         return ids[0]
 
     def exec(self, args: list[str], user: str | None = None, input: str | None = None,
