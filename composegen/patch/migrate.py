@@ -34,23 +34,30 @@ class MigrationRequired(UserError):
 class DataAtRisk:
     description: str  # "volume 'db_data' at /var/lib/postgresql/data"
     containers: tuple[docker.Container, ...]  # the service's containers, when Docker answered
+    docker_error: str | None = None  # why Docker could not be asked
 
 
-def data_at_risk(service: PostgresService, folder: Path) -> tuple[DataAtRisk | None, str | None]:
-    """(what holds the service's data today, or None; a note when Docker could not be asked)."""
+def data_at_risk(service: PostgresService, folder: Path) -> DataAtRisk | None:
+    """What holds the service's data today; None when nothing does.
+
+    Without a mount the data is in the anonymous volume of an existing container, if there is one:
+    when Docker cannot be asked (not installed, no permission), that cannot be ruled out.
+    """
     try:
         containers = tuple(docker.service_containers(folder, service.name))
-        note = None
+        error = None
     except docker.DockerUnavailable as exc:
-        containers, note = (), f"could not ask Docker whether '{service.name}' has a container ({exc})"
+        containers, error = (), _one_line(str(exc))
     if service.data_mounts:
         mount = service.data_mount
         what = {"volume": f"volume '{mount.source}'", "bind": f"folder '{mount.source}'",
                 "anonymous": "an anonymous volume"}[mount.kind]
-        return DataAtRisk(f"{what} at {mount.target}", containers), note
+        return DataAtRisk(f"{what} at {mount.target}", containers, error)
     if containers:
-        return DataAtRisk(f"the anonymous volume of its container at {service.pgdata}", containers), note
-    return None, note
+        return DataAtRisk(f"the anonymous volume of its container at {service.pgdata}", containers)
+    if error is not None:
+        return DataAtRisk(f"the anonymous volume of a container Docker could not be asked about ({error})", (), error)
+    return None
 
 
 def migration_commands(compose_path: Path, service: str) -> list[str]:
@@ -65,6 +72,9 @@ def migration_commands(compose_path: Path, service: str) -> list[str]:
 
 
 def running_container(risk: DataAtRisk, compose_path: Path, service: str) -> docker.Container:
+    if risk.docker_error is not None:
+        raise UserError(f"--migrate dumps the running database, but Docker did not answer ({risk.docker_error}): "
+                        f"run patch where `docker ps` works (root or the docker group)")
     running = [container for container in risk.containers if container.running]
     if len(running) == 1:
         return running[0]

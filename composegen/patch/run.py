@@ -213,12 +213,10 @@ def patch(request: PatchRequest) -> PatchResult:
     before = loaded.source.text()
     after = apply_edits(loaded.source, plan.edits).text()
     # Data the patched service would not start from: only asked while the setup is missing.
-    risk, docker_note = migrate.data_at_risk(service, folder) if after != before else (None, None)
+    risk = migrate.data_at_risk(service, folder) if after != before else None
     utils = _changed_utils(folder)
     result = PatchResult(path, service.name, after != before, unified_diff(path, before, after), sorted(utils),
                          list(plan.notes))
-    if docker_note and risk is None:
-        result.notes.append(docker_note)
     if request.check or request.dry_run:
         if risk is not None:
             how = "--migrate" if risk.containers else "--migrate (with the stack running) or --fresh"
@@ -250,7 +248,9 @@ def patch(request: PatchRequest) -> PatchResult:
                 data_dir.rmdir()
             raise
         result.notes.append(migrate.old_data_note(risk, service, container.id))
-        result.notes.append("writes made after this dump are not in it: run `docker compose up -d` now")
+        result.notes.append("writes made after this dump are not in it: recreate the service now (`docker compose up "
+                            "-d`); for a cut-over that loses no write, stop the services writing to it before "
+                            "`patch --migrate`")
     elif risk is not None and request.fresh:
         result.notes.append(migrate.old_data_note(risk, service, None))
     if data_dir.stat().st_mode & 0o777 & ~stack.DATA_DIR_MODE:

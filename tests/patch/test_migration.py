@@ -116,3 +116,20 @@ def test_migrate_is_not_needed_once_patched(compose, run_patch, monkeypatch):
     FakeEngine(b"").install(monkeypatch)
     result = run_patch(compose, "--migrate")
     assert result.exit_code == 0 and "nothing changed" in result.stdout
+
+
+def test_docker_not_answering_is_not_taken_for_no_container(tmp_path, run_patch, monkeypatch):
+    compose = tmp_path / "compose.yaml"
+    text = "services:\n  db:\n    image: postgres:16\n"
+    compose.write_text(text)
+
+    def unavailable(folder, service):
+        raise docker.DockerUnavailable("permission denied while trying to connect to the Docker daemon socket")
+
+    monkeypatch.setattr(docker, "service_containers", unavailable)
+    result = run_patch(compose)
+    assert result.exit_code == 2 and "Docker could not be asked about (permission denied" in result.stderr
+    assert compose.read_text() == text
+    result = run_patch(compose, "--migrate")
+    assert result.exit_code == 2 and "Docker did not answer" in result.stderr
+    assert run_patch(compose, "--fresh").exit_code == 0
