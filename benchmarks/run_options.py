@@ -12,6 +12,7 @@ from harness_bridge import DEFAULT_IMAGE
 class RunOptions:
     size_mb: float  # plain-dump size of the benchmark database
     dump_repeats: int
+    restore_rounds: int
     idle_interval_s: int  # COMPOSEGEN_SCHEDULE of the idle measurement
     idle_intervals: int  # intervals in its measuring window
     lint_stacks: int
@@ -28,9 +29,9 @@ class RunOptions:
         return 600 + 1.0 * self.size_mb
 
 
-FULL = RunOptions(size_mb=1000, dump_repeats=3, idle_interval_s=20, idle_intervals=5, lint_stacks=500,
+FULL = RunOptions(size_mb=1000, dump_repeats=3, restore_rounds=2, idle_interval_s=20, idle_intervals=5, lint_stacks=500,
                   lint_runs=5, help_runs=11, image=DEFAULT_IMAGE, profile="full")
-QUICK = replace(FULL, size_mb=50, dump_repeats=2, idle_interval_s=10, idle_intervals=3, lint_runs=3, help_runs=7,
+QUICK = replace(FULL, size_mb=50, dump_repeats=2, restore_rounds=2, idle_interval_s=10, idle_intervals=3, lint_runs=3, help_runs=7,
                 profile="quick")
 
 
