@@ -101,3 +101,28 @@ def test_migrate_from_an_anonymous_volume(make_stack):
     stack.setup = "composegen"
     stack.up()
     assert snapshot(stack) == before
+
+
+def test_migrate_from_the_seed(make_stack):
+    """The article's setup (data in the container's anonymous volume, its dump-as-healthcheck, dumps in
+    the init folder) becomes the composegen setup with every database and role carried over."""
+    stack = make_stack(image=image_tag(17, "busybox"), setup="seed", app_connections=0)
+    stack.up(wait_healthy=False)
+    before = populate(stack)
+
+    refused = composegen("patch", stack.compose_file)
+    assert refused.returncode == 2 and "anonymous volume of its container" in refused.stderr, refused.stderr
+
+    migrated = composegen("patch", stack.compose_file, "--migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    dumps = [path for path in stack.data_files() if path.name.startswith("cluster-")]
+    assert len(dumps) == 1 and dumps[0].stat().st_mode & 0o777 == 0o600
+    text = stack.compose_file.read_text()
+    assert "/docker-entrypoint-initdb.d\n" not in text and "/utils/dump" not in text
+
+    stack.setup = "composegen"
+    stack.up()
+    assert snapshot(stack) == before
+    stack.down()
+    stack.up()  # and from here on the setup carries the data: down/up restores from its stop-time dump
+    assert snapshot(stack) == before
