@@ -212,8 +212,9 @@ def patch(request: PatchRequest) -> PatchResult:
                         remove_data_mounts=True, shared_anchors=frozenset(aliased_anchors(loaded.tree)))
     before = loaded.source.text()
     after = apply_edits(loaded.source, plan.edits).text()
-    # Data the patched service would not start from: only asked while the setup is missing.
-    risk = migrate.data_at_risk(service, folder) if after != before else None
+    # Data the patched service would not start from: only asked while the setup is missing (and not by
+    # --check, whose answer does not depend on it).
+    risk = migrate.data_at_risk(service, folder) if after != before and not request.check else None
     utils = _changed_utils(folder)
     result = PatchResult(path, service.name, after != before, unified_diff(path, before, after), sorted(utils),
                          list(plan.notes))
