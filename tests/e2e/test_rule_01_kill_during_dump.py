@@ -3,13 +3,13 @@ good dump intact and restorable; the interrupted one never replaces it."""
 
 from __future__ import annotations
 
-import time
+import hashlib
 
 import pytest
 
 from harness import create_rows
 from harness.data import count_rows
-from rules_common import cases, dump_files, is_complete_dump
+from rules_common import cases, decompress, dump_files, is_complete_dump
 
 
 def _dump_in_progress(stack, good: dict[str, bytes]) -> bool:
@@ -27,8 +27,12 @@ def test_rule01_kill_during_dump_keeps_last_good(make_stack, setup, image):
     stack = make_stack(image=image, setup=setup, schedule="2s", healthcheck_interval="2s" if setup == "seed" else "1s")
     stack.up()
     rows = create_rows(stack, 300_000)
-    stack.wait_for(lambda: [p for p in dump_files(stack) if is_complete_dump(p)], 60, what="a first good dump")
-    time.sleep(1)
+    last_row = hashlib.md5(str(rows).encode()).hexdigest().encode()
+
+    def holds_all_rows():
+        return [p for p in dump_files(stack) if is_complete_dump(p) and last_row in decompress(p)]
+
+    stack.wait_for(holds_all_rows, 90, interval=0.5, what="a good dump holding every row")
     good = {p.name: p.read_bytes() for p in dump_files(stack) if is_complete_dump(p)}
     # A change, so the next scheduled dump has to write (composegen skips an unchanged database).
     create_rows(stack, 1)
