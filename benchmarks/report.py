@@ -42,6 +42,8 @@ def summary_line(results: Results) -> str:
 def _number(value: float) -> str:
     if abs(value) >= 100:
         return f"{value:.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
     if abs(value) >= 0.1:
         return f"{value:.2f}"
     return f"{value:.4f}"
