@@ -186,7 +186,11 @@ class _ServiceEditor:
         self._environment()
         self._volumes(remove_data_mounts)
         self._tmpfs()
-        if str(self.data.get("stop_signal") or "") != stack.STOP_SIGNAL:
+        stop_signal = str(self.data.get("stop_signal") or "")
+        if stop_signal.upper().removeprefix("SIG") == "INT":
+            # The entrypoint stops the same way on SIGINT as on SIGTERM: the user's choice stays.
+            self.plan.notes.append(f"kept stop_signal: {stop_signal} (the entrypoint handles it as it does SIGTERM)")
+        elif stop_signal != stack.STOP_SIGNAL:
             self._set("stop_signal", keys["stop_signal"])
         self._grace_period(keys["stop_grace_period"])
         self._healthcheck(keys["healthcheck"])

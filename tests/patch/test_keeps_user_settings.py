@@ -106,3 +106,10 @@ def test_a_rerun_keeps_the_options_chosen_before(tmp_path, run_patch):
     assert run_patch(compose, "--keep", "2").exit_code == 0
     env = YAML(typ="safe").load(compose.read_text())["services"]["db"]["environment"]
     assert (env["COMPOSEGEN_SCHEDULE"], env["COMPOSEGEN_KEEP"]) == ("30m", "2")
+
+
+def test_stop_signal_sigint_is_kept_and_sigkill_replaced(tmp_path, run_patch):
+    service, result = patched_service(tmp_path, run_patch, "services:\n  db:\n    image: postgres:16\n    stop_signal: SIGINT\n")
+    assert service["stop_signal"] == "SIGINT" and "kept stop_signal: SIGINT" in result.stderr
+    service, _ = patched_service(tmp_path, run_patch, "services:\n  db:\n    image: postgres:16\n    stop_signal: SIGKILL\n")
+    assert service["stop_signal"] == stack.STOP_SIGNAL
