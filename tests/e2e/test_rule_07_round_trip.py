@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import PG18_LAYOUT_IMAGE, populate
+from harness import ALPINELIKE_IMAGE, PG18_LAYOUT_IMAGE, populate
 from harness.data import snapshot
 from rules_common import BUSYBOX_15, BUSYBOX_17, DASH_15, DASH_17, cases, dump_files
 
@@ -28,11 +28,15 @@ def test_rule07_round_trip_keeps_every_database_and_role(make_stack, setup, imag
     assert login.stdout.strip() == "1", login.stderr
 
 
-def test_rule07_round_trip_on_an_image_built_differently(make_stack):
-    stack = make_stack(image=PG18_LAYOUT_IMAGE)
+@pytest.mark.parametrize("image", [PG18_LAYOUT_IMAGE, ALPINELIKE_IMAGE], ids=["17-pg18layout", "17-alpinelike"])
+def test_rule07_round_trip_on_an_image_built_differently(make_stack, image):
+    # pg18layout: PGDATA and VOLUME where the 18+ images have them; alpinelike: busybox's userland
+    # (sed, awk, stat, sync, ...) and su-exec instead of gosu.
+    stack = make_stack(image=image)
     stack.up()
     before = populate(stack)
     stack.down()
     stack.up()
     assert snapshot(stack) == before
+    stack.down()
     assert not stack.volumes_left()
