@@ -197,8 +197,21 @@ def effective_options(request: PatchRequest, service: PostgresService) -> Runtim
 _SCHEDULE = re.compile(r"0|[1-9][0-9]*[smhd]?")
 
 
+_COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+
+
+def compose_file_in(path: Path) -> Path:
+    """`path` itself, or for a folder the compose file in it (the names Compose looks for, in its order)."""
+    if not path.is_dir():
+        return path
+    found = [path / name for name in _COMPOSE_NAMES if (path / name).is_file()]
+    if not found:
+        raise UserError(f"{path}: is a folder with no {' / '.join(_COMPOSE_NAMES)}; give the compose file")
+    return found[0]
+
+
 def patch(request: PatchRequest) -> PatchResult:
-    path = Path(request.path)
+    path = compose_file_in(Path(request.path))
     if request.schedule is not None and not _SCHEDULE.fullmatch(request.schedule):
         raise UserError(f"--schedule {request.schedule!r} is not an interval: use e.g. 1h, 30m, 90s, 1d, or 0 for none")
     if request.migrate and request.fresh:

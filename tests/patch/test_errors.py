@@ -44,7 +44,13 @@ def test_not_utf8(tmp_path, run_patch):
 
 def test_missing_file_and_folder(tmp_path, run_patch):
     assert_refused(run_patch(tmp_path / "nope.yaml"), tmp_path / "nope.yaml", b"", "no such file")
-    assert_refused(run_patch(tmp_path), tmp_path / "x", b"", "is a folder")
+    assert_refused(run_patch(tmp_path), tmp_path / "x", b"", "is a folder with no compose.yaml")
+
+
+def test_a_folder_means_its_compose_file(tmp_path, run_patch):
+    (tmp_path / "docker-compose.yml").write_text("services:\n  db:\n    image: postgres:16\n")
+    result = run_patch(tmp_path)
+    assert result.exit_code == 0 and "docker-compose.yml: patched service 'db'" in result.stdout
 
 
 def test_service_option(tmp_path, run_patch):
