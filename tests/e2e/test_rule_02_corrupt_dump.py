@@ -24,8 +24,8 @@ def test_rule02_truncated_dump_fails_loudly_and_is_never_served(make_stack, setu
     data = newest.read_bytes()
     newest.write_bytes(data[: len(data) * 6 // 10])
     stack.compose("up", "--detach", "--pull", "never")
-    # For 25 s (several restarts by the policy): never served, over TCP or the unix socket.
-    deadline = time.monotonic() + 25
+    # For 15 s (several restarts by the policy): never served, over TCP or the unix socket.
+    deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         assert not tcp_ready(stack), "the database was served from a truncated dump"
         result = stack.exec(["psql", "-At", "-U", stack.user, "-d", stack.db, "-c", "select count(*) from items"])

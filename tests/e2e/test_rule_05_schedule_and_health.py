@@ -49,7 +49,7 @@ def test_rule05_healthcheck_unhealthy_when_not_ready_or_last_dump_failed(make_st
             stack.exec(["sh", "-c", f"kill -CONT {pid}"])
     # The last dump failed: a database that nobody can connect to makes pg_dumpall fail.
     stack.psql("ALTER DATABASE second SET session_preload_libraries = 'composegen_missing_library';", db="app")
-    stack.wait_for(lambda: health() == "unhealthy", 40, what="unhealthy after a failed dump")
+    stack.wait_for(lambda: health() == "unhealthy", 25, what="unhealthy after a failed dump")
     assert stack.exec(["/utils/healthcheck"]).returncode != 0
     stack.psql("ALTER DATABASE second RESET session_preload_libraries;", db="app")
     stack.wait_for(lambda: health() == "healthy", 40, what="healthy again after a good dump")
