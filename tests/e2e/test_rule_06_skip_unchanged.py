@@ -21,7 +21,9 @@ def test_rule06_idle_database_is_not_dumped_again(make_stack, setup, image):
     stack = make_stack(image=image, setup=setup, schedule="2s", healthcheck_interval="2s" if setup == "seed" else "1s")
     stack.up()
     create_rows(stack, 1000)
-    stack.psql("CREATE SEQUENCE s; ANALYZE;")  # ANALYZE now: autovacuum's would be a change later
+    stack.psql('CREATE DATABASE "second";')
+    stack.psql("CREATE SEQUENCE s;", db="second")  # in another database: each one is looked at
+    stack.psql("ANALYZE;")  # now: autovacuum's own analyze would be a change later
     stack.wait_for(lambda: [p for p in dump_files(stack) if is_complete_dump(p)], 30, what="a first dump")
     time.sleep(3)
     idle = _files(stack)
@@ -36,5 +38,5 @@ def test_rule06_idle_database_is_not_dumped_again(make_stack, setup, image):
     stack.wait_for(lambda: _files(stack) != idle, 20, what="a dump of one committed change")
     time.sleep(3)
     changed = _files(stack)
-    stack.psql("SELECT nextval('s');")  # no transaction id: only the sequence moves
+    stack.psql("SELECT nextval('s');", db="second")  # no transaction id: only the sequence moves
     stack.wait_for(lambda: _files(stack) != changed, 20, what="a dump of a sequence change")
