@@ -24,7 +24,8 @@ from composegen import stack
               f"else {stack.DEFAULT_COMPRESSION}.")
 def command(compose_file: Path, service: str | None, dry_run: bool, check: bool, migrate: bool, fresh: bool,
             schedule: str | None, keep: int | None, compression: str | None) -> None:
-    """Add the dump/restore setup to an existing compose file, keeping every other byte as it is.
+    """Add the dump/restore setup to an existing compose file (or the one in a folder), keeping every
+    other byte as it is.
 
     Idempotent: patching a patched file changes nothing (utils/ is refreshed to the current scripts).
     A service whose data is in a volume or a bind mount is refused unless --migrate or --fresh.
