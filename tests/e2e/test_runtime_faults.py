@@ -111,3 +111,35 @@ def test_fault_dump_now_via_exec(make_stack):
     assert result.returncode == 0, result.stderr
     assert {p.name for p in dump_files(stack)} - before
     assert "dump written trigger=manual" in stack.logs()  # also in the container log
+
+
+def test_credentials_from_password_file_with_password_auth_on_the_socket(make_stack):
+    # Local connections that ask for a password (POSTGRES_INITDB_ARGS), the password only in a file
+    # (POSTGRES_PASSWORD_FILE): the dump at stop and the restore still get in.
+    from harness.stack import _yaml_dump, _yaml_load
+
+    stack = make_stack(image=BUSYBOX_15, app_connections=0)
+    secret = stack.dir / "pw"
+    secret.write_text(stack.password + "\n")
+    secret.chmod(0o644)
+    doc = _yaml_load(stack.compose_file)
+    service = doc["services"]["postgres"]
+    del service["environment"]["POSTGRES_PASSWORD"]
+    service["environment"]["POSTGRES_PASSWORD_FILE"] = "/run/composegen-test-pw"
+    service["environment"]["POSTGRES_INITDB_ARGS"] = "--auth-local=scram-sha-256"
+    service["volumes"].append("./pw:/run/composegen-test-pw:ro")
+    _yaml_dump(doc, stack.compose_file)
+
+    def psql(sql):
+        result = stack.docker("exec", "-i", "-e", f"PGPASSWORD={stack.password}", stack.container_id(), "psql",
+                              "-v", "ON_ERROR_STOP=1", "-At", "-U", stack.user, "-d", stack.db, input=sql)
+        return result.stdout.strip()
+
+    stack.up()
+    assert stack.exec(["psql", "-At", "-U", stack.user, "-d", stack.db, "-c", "select 1"]).returncode != 0, \
+        "the socket should ask for a password in this test"
+    psql("CREATE TABLE t AS SELECT g FROM generate_series(1, 321) g;")
+    stack.down()
+    assert dump_files(stack)
+    stack.up()
+    assert psql("SELECT count(*) FROM t;") == "321"
