@@ -324,3 +324,32 @@ def test_composegen_round_trip_on_images_built_differently(make_stack, image):
     assert stack.volumes_left() == set()
     stack.up()
     assert snapshot(stack) == before
+
+
+def test_engine_missing_is_a_clear_skip_reason(monkeypatch):
+    """No client, or no engine and no way to start one: EngineUnavailable saying which."""
+    from harness import engine as engine_module
+
+    monkeypatch.setattr(engine_module.shutil, "which", lambda name: None)
+    with pytest.raises(engine_module.EngineUnavailable, match="no `docker` client"):
+        engine_module.find_engine()
+    monkeypatch.setattr(engine_module.shutil, "which", lambda name: "/usr/bin/docker" if name == "docker" else None)
+    monkeypatch.setattr(engine_module, "_answers", lambda docker: None)
+    with pytest.raises(engine_module.EngineUnavailable, match="no Docker engine answers"):
+        engine_module.find_engine()
+
+
+def test_debian_mirror_is_read_from_apt_sources(tmp_path, monkeypatch):
+    from harness.images import ImagesUnavailable, debian_mirror
+
+    monkeypatch.delenv("COMPOSEGEN_TEST_MIRROR", raising=False)
+    (tmp_path / "sources.list.d").mkdir()
+    with pytest.raises(ImagesUnavailable):
+        debian_mirror(tmp_path)
+    (tmp_path / "sources.list").write_text("deb http://mirror.invalid/debian-security bookworm-security main\n"
+                                           "deb [arch=amd64] http://mirror.invalid/debian/ bookworm main\n")
+    assert debian_mirror(tmp_path) == "http://mirror.invalid/debian"
+    (tmp_path / "sources.list.d" / "debian.sources").write_text(
+        "Types: deb\nURIs: http://first.invalid/security\nSuites: bookworm-security\n\n"
+        "Types: deb\n# a comment\nURIs: http://first.invalid/debian\nSuites: bookworm bookworm-updates\n")
+    assert debian_mirror(tmp_path) == "http://first.invalid/debian"

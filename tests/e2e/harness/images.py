@@ -105,19 +105,19 @@ def rootfs_tarball(major: int) -> Path:
     return CACHE_DIR / f"rootfs-{SUITES[major]}-pg{major}-{rootfs_hash(major)}.tar"
 
 
-def debian_mirror() -> str:
+def debian_mirror(apt_dir: Path = Path("/etc/apt")) -> str:
     """The Debian mirror this machine's apt uses (read at run time: no host name lives in the repo)."""
     override = os.environ.get("COMPOSEGEN_TEST_MIRROR")
     if override:
         return override
     candidates: list[tuple[str, list[str]]] = []
-    for path in sorted(Path("/etc/apt/sources.list.d").glob("*.sources")):
+    for path in sorted((apt_dir / "sources.list.d").glob("*.sources")):
         for stanza in re.split(r"\n\s*\n", path.read_text()):
             fields = dict(re.findall(r"^([A-Za-z-]+):[ \t]*(.*)$", stanza, re.M))
             if "deb" in fields.get("Types", "").split():
                 for uri in fields.get("URIs", "").split():
                     candidates.append((uri, fields.get("Suites", "").split()))
-    for path in [Path("/etc/apt/sources.list"), *sorted(Path("/etc/apt/sources.list.d").glob("*.list"))]:
+    for path in [apt_dir / "sources.list", *sorted((apt_dir / "sources.list.d").glob("*.list"))]:
         if path.is_file():
             for line in path.read_text().splitlines():
                 m = re.match(r"^\s*deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)", line)
@@ -127,7 +127,7 @@ def debian_mirror() -> str:
         # The main archive: a plain release suite, not -security/-updates.
         if "security" not in uri and any(re.fullmatch(r"[a-z]+", s) for s in suites):
             return uri.rstrip("/")
-    raise ImagesUnavailable("no Debian mirror found in /etc/apt/sources* (set COMPOSEGEN_TEST_MIRROR)")
+    raise ImagesUnavailable(f"no Debian mirror found in {apt_dir}/sources* (set COMPOSEGEN_TEST_MIRROR)")
 
 
 def _image_label(docker: str, image: str) -> str | None:

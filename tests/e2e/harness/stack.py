@@ -31,6 +31,7 @@ SEED_TEST_GRACE = "20s"
 # The generated healthcheck runs every 10s; tests wait for "healthy" after every up/start, so they
 # use 1s unless they pass healthcheck_interval=None (keep the generated value).
 TEST_HEALTHCHECK_INTERVAL = "1s"
+_SETUP_DEFAULT = "setup default"  # healthcheck_interval not given: 1s for composegen, the seed's own
 # Paths where the test images declare VOLUMEs: the app service mounts a tmpfs there so it creates no
 # anonymous volume (volumes_left() must only show what the Postgres service leaves).
 IMAGE_VOLUME_PATHS = ["/var/lib/postgresql", "/var/lib/postgresql/data"]
@@ -384,13 +385,13 @@ def make_stack(path: Path, engine: Engine, *, image: str, setup: str = "composeg
                keep: int = 3, compression: str = "zstd", app_connections: int = 2,
                extra_env: dict | None = None, user: str = "app", db: str = "app",
                stop_grace_period: str | None = None,
-               healthcheck_interval: str | None = TEST_HEALTHCHECK_INTERVAL) -> Stack:
+               healthcheck_interval: str | None = _SETUP_DEFAULT) -> Stack:
     """Write a stack folder at `path` (must not exist or be empty) and return its Stack (not started).
 
     `image`: a test image, short ("15-dash") or full tag. `stop_grace_period`: None keeps the setup's
-    own (composegen 5m; the seed SEED_TEST_GRACE instead of its 5m). `healthcheck_interval`: applies
-    to composegen only unless given with the seed (whose healthcheck is its dump schedule); None keeps
-    the generated value.
+    own (composegen 5m; the seed SEED_TEST_GRACE instead of its 5m). `healthcheck_interval`: by
+    default TEST_HEALTHCHECK_INTERVAL for composegen and the seed's own 1h (its healthcheck is its
+    dump schedule); None keeps the setup's value; any other value applies to either setup.
     """
     if setup not in SETUP_NAMES:
         raise ValueError(f"setup must be one of {SETUP_NAMES}, not {setup!r}")
@@ -403,12 +404,13 @@ def make_stack(path: Path, engine: Engine, *, image: str, setup: str = "composeg
     extra_env = {k: str(v) for k, v in (extra_env or {}).items()}
     if setup == "composegen":
         _composegen_files(path)
+        interval = TEST_HEALTHCHECK_INTERVAL if healthcheck_interval is _SETUP_DEFAULT else healthcheck_interval
         postgres = _composegen_service(tag, user, db, schedule, keep, compression, extra_env,
-                                       stop_grace_period, healthcheck_interval)
+                                       stop_grace_period, interval)
     else:
         _seed_files(path)
-        postgres = _seed_service(tag, user, db, extra_env, stop_grace_period,
-                                 healthcheck_interval if healthcheck_interval != TEST_HEALTHCHECK_INTERVAL else None)
+        interval = None if healthcheck_interval is _SETUP_DEFAULT else healthcheck_interval
+        postgres = _seed_service(tag, user, db, extra_env, stop_grace_period, interval)
     services = {"postgres": postgres}
     if app_connections:
         services["app"] = _app_service(tag, user, db, app_connections)
