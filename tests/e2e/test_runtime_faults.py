@@ -23,7 +23,7 @@ def _wait_exit_or_restart(stack, timeout=30):
 
 
 @pytest.mark.parametrize("image", [DASH_15, BUSYBOX_15], ids=["15-dash", "15-busybox"])
-def test_fault_full_disk_keeps_last_good_and_turns_unhealthy(make_stack, image, tmp_path):
+def test_rule01_full_disk_keeps_last_good_and_turns_unhealthy(make_stack, image, tmp_path):
     stack = make_stack(image=image, schedule="2s")
     # ./data on a small filesystem of its own (a host tmpfs): room for small dumps, not a big one.
     if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(stack.data_dir)]).returncode:
@@ -51,7 +51,7 @@ def test_fault_full_disk_keeps_last_good_and_turns_unhealthy(make_stack, image, 
         subprocess.run(["umount", str(stack.data_dir)])
 
 
-def test_fault_dump_from_newer_major_is_refused(make_stack):
+def test_rule02_dump_from_newer_major_is_refused(make_stack):
     stack = make_stack(image=DASH_17)
     stack.up()
     create_rows(stack, 100)
@@ -71,7 +71,7 @@ def test_fault_dump_from_newer_major_is_refused(make_stack):
     assert count_rows(stack) == 100
 
 
-def test_fault_dumps_gone_but_recorded_refuses_empty_start(make_stack):
+def test_rule02_dumps_gone_but_recorded_refuses_empty_start(make_stack):
     stack = make_stack(image=BUSYBOX_15)
     stack.up()
     create_rows(stack, 10)
@@ -84,7 +84,7 @@ def test_fault_dumps_gone_but_recorded_refuses_empty_start(make_stack):
     assert "refusing to start an empty database" in stack.logs()
 
 
-def test_fault_kill_during_restore_never_serves_partial_data(make_stack):
+def test_rule02_kill_during_restore_never_serves_partial_data(make_stack):
     stack = make_stack(image=DASH_15)
     stack.up()
     rows = create_rows(stack, 400_000)
@@ -102,7 +102,7 @@ def test_fault_kill_during_restore_never_serves_partial_data(make_stack):
     assert "did not finish initializing" in stack.logs()
 
 
-def test_fault_dump_now_via_exec(make_stack):
+def test_rule12_dump_now_via_exec_is_logged(make_stack):
     # `docker exec <c> /utils/dump` takes a dump now, through the same code path as the schedule.
     stack = make_stack(image=BUSYBOX_15)
     stack.up()
@@ -113,7 +113,7 @@ def test_fault_dump_now_via_exec(make_stack):
     assert "dump written trigger=manual" in stack.logs()  # also in the container log
 
 
-def test_credentials_from_password_file_with_password_auth_on_the_socket(make_stack):
+def test_rule07_credentials_from_password_file_with_password_auth(make_stack):
     # Local connections that ask for a password (POSTGRES_INITDB_ARGS), the password only in a file
     # (POSTGRES_PASSWORD_FILE): the dump at stop and the restore still get in.
     from harness.stack import _yaml_dump, _yaml_load
