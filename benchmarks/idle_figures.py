@@ -1,7 +1,7 @@
 """CPU spent by one scheduled interval on an idle database, from the container's cgroup.
 
 The container runs with a short schedule and no healthcheck probes (set before its last recreate),
-the app stopped. Window A spans K whole intervals, from the record one tick writes to the record the
+the app stopped, the database vacuumed (see settle()). Window A spans K whole intervals, from the record one tick writes to the record the
 K-th next tick writes. Window B, as long, follows with the schedule loop paused (SIGSTOP): what
 Postgres burns idle on its own (background workers, autovacuum launcher). One interval's cost is
 (A - B) / K: the loop's sleep, fingerprint queries and record, server side included.
@@ -38,6 +38,7 @@ class IdleMeasurement:
     tick_cpu_s: float  # CPU seconds of one interval, background excluded
     background_cpu_per_s: float
     outcomes: tuple[str, ...]
+    autovacuum_runs: int  # autovacuum/autoanalyze runs in POSTGRES_DB during window A (0: the window is clean)
 
 
 def _record_identity(path):
@@ -70,9 +71,23 @@ def _loop_pid(stack) -> str:
     return pids[0]
 
 
+def _autovacuum_runs(stack) -> int:
+    return int(stack.psql("SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_all_tables;"))
+
+
+def settle(stack) -> None:
+    """Leave autovacuum nothing to do: a fresh restore loaded every row since the last VACUUM, and the
+    autovacuum that follows (seconds of CPU per GB, once) would land in window A. VACUUM takes no
+    transaction id, so the runtime still sees the database unchanged."""
+    result = stack.exec(["vacuumdb", "--all", "--quiet", f"--username={stack.user}"], timeout=3600)
+    if result.returncode != 0:
+        raise MeasureError(f"vacuumdb failed: {result.stderr.strip()[-300:]}")
+
+
 def measure(stack, interval_s: float, intervals: int) -> IdleMeasurement:
     cpu = ContainerCpu(stack)
     stack.compose("stop", "app")
+    settle(stack)
     path = stack.data_dir / "composegen-status.json"
     wait = interval_s * 2 + 60
     # Start on a skipped tick: the database is idle in the runtime's own terms.
@@ -83,12 +98,14 @@ def measure(stack, interval_s: float, intervals: int) -> IdleMeasurement:
         ident, record = _next_tick(stack, ident, wait)
     else:
         raise MeasureError(f"the scheduled dumps never skipped (last: {record.get('outcome')}, {record.get('reason')})")
+    autovacuum_before = _autovacuum_runs(stack)
     start_t, start_cpu = time.monotonic(), cpu.now()
     outcomes = []
     for _ in range(intervals):
         ident, record = _next_tick(stack, ident, wait)
         outcomes.append(record.get("outcome", "?"))
     a_s, a_cpu = time.monotonic() - start_t, cpu.now() - start_cpu
+    autovacuum_runs = _autovacuum_runs(stack) - autovacuum_before
     loop = _loop_pid(stack)
     stack.exec(["sh", "-c", f"kill -STOP {loop}"])
     try:
@@ -99,7 +116,7 @@ def measure(stack, interval_s: float, intervals: int) -> IdleMeasurement:
         stack.exec(["sh", "-c", f"kill -CONT {loop}"])
     background = b_used / b_s
     return IdleMeasurement(a_s / intervals, intervals, (a_cpu - background * a_s) / intervals, background,
-                           tuple(outcomes))
+                           tuple(outcomes), autovacuum_runs)
 
 
 def seed_interval_cpu(seed_stack) -> float:
@@ -121,7 +138,9 @@ def report(m: IdleMeasurement, dump_cpu_s: float, seed_cpu_s: float | None, seed
         share, f"<= {GOAL:.0%}", share is not None and share <= GOAL, key="idle_cpu_ratio", value=share,
         note=(f"{m.intervals} intervals of {m.interval_s:.1f} s, {skipped} skipped / {len(m.outcomes)} ticks; "
               f"idle Postgres background {m.background_cpu_per_s * 1000:.1f} ms CPU/s subtracted (loop paused); "
-              "no healthcheck probes, app stopped"),
+              "no healthcheck probes, app stopped, database vacuumed first"
+              + (f"; WARNING: autovacuum ran {m.autovacuum_runs} time(s) in the window, counted in" if m.autovacuum_runs
+                 else "; no autovacuum in the window")),
     ))
     if seed_cpu_s is not None:
         results.add(Figure("idle interval CPU vs seed's interval", f"{m.tick_cpu_s:.3f} CPU s",

@@ -36,6 +36,10 @@ def summary_line(results: Results) -> str:
     for f in results.figures:
         if f.key is not None and f.value is not None:
             pairs.append(f"{f.key}={_number(f.value)}")
+    missing = [key for u in results.unmeasured for key in u.keys]
+    if missing:
+        # Named, never given a number: the lines above say why.
+        pairs.append("not_measured=" + ",".join(missing))
     return " ".join(pairs)
 
 
@@ -53,7 +57,7 @@ def render(results: Results) -> str:
     parts = []
     if results.context:
         parts += ["", *results.context]
-    parts += ["", table(results)]
+    parts += ["", table(results) if results.figures else "(no figure measured)"]
     if notes(results):
         parts += ["", "Notes:", *notes(results)]
     if results.unmeasured:
