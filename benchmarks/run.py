@@ -38,12 +38,13 @@ def measure_cli(options, results: Results) -> None:
             progress(f"lint: {options.lint_runs} runs")
             seconds, status = cli_figures.measure_lint(Path(tmp) / "infra", options.lint_runs)
         cli_figures.report_lint(seconds, status, options.lint_stacks, results)
-    except (MeasureError, OSError) as exc:
-        results.skip(f"lint over {options.lint_stacks} stacks", str(exc), f"lint{options.lint_stacks}_s")
+    except Exception as exc:  # generating the stacks or running lint failed: not measured, say why
+        results.skip(f"lint over {options.lint_stacks} stacks", f"{type(exc).__name__}: {exc}",
+                     f"lint{options.lint_stacks}_s")
     try:
         progress(f"--help: {options.help_runs} runs, beside python -c pass")
         cli_figures.report_help(*cli_figures.measure_help(options.help_runs), results)
-    except MeasureError as exc:
+    except (MeasureError, OSError) as exc:
         results.skip("composegen --help", str(exc), "help_ms")
 
 
