@@ -99,3 +99,14 @@ def run_lib(shell, utils_dir, tmp_path):
     run.dumps = dumps
     run.state = state
     return run
+
+
+_HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    # These are the fast half of the runtime-rule suite: `pytest -k rule` selects them with the e2e
+    # rule tests (tests/e2e/test_rule_*.py).
+    for item in items:
+        if _HERE in Path(str(item.fspath)).resolve().parents:
+            item.extra_keyword_matches.add("rule")
