@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import (ALPINELIKE_IMAGE, FLAVOURS, MAJORS, PG18_LAYOUT_IMAGE, count_rows, create_rows, image_tag,
-                     populate)
-from harness.data import snapshot
+from harness import ALPINELIKE_IMAGE, FLAVOURS, MAJORS, count_rows, create_rows, image_tag, populate
 from harness.images import SPECS, spec_for
 
 SHELL_OF = {"dash": "dash", "busybox": "busybox", "alpinelike": "busybox"}
@@ -26,8 +24,8 @@ POSTGRES_UID = {"dash": 999, "busybox": 70, "alpinelike": 70}
 # and busybox's ps.
 EXTRA_TOOLS = {"dash": ["has gosu"], "busybox": ["has su-exec"], "alpinelike": ["has su-exec", "has ps"]}
 STANDARD_IMAGES = [pytest.param(image_tag(m, f), id=f"{m}-{f}") for m in MAJORS for f in FLAVOURS]
-BUILT_DIFFERENTLY = [pytest.param(ALPINELIKE_IMAGE, id="17-alpinelike"),
-                     pytest.param(PG18_LAYOUT_IMAGE, id="17-pg18layout")]
+# (The composegen round trip on the images built differently is test_rule_07_round_trip.py's.)
+ALPINELIKE = [pytest.param(ALPINELIKE_IMAGE, id="17-alpinelike")]
 FLAVOUR_IMAGES_15 = [pytest.param(image_tag(15, f), id=f"15-{f}") for f in FLAVOURS]
 
 
@@ -103,7 +101,7 @@ def test_image_config_matches_the_contract(engine, test_images, image):
     assert env["PATH"].startswith(f"/usr/lib/postgresql/{spec.major}/bin:")
 
 
-@pytest.mark.parametrize("image", STANDARD_IMAGES + BUILT_DIFFERENTLY[:1])
+@pytest.mark.parametrize("image", STANDARD_IMAGES + ALPINELIKE)
 def test_image_userland(engine, test_images, image):
     """/bin/sh, the postgres uid, the tools the runtime relies on, the client tools' major."""
     flavour = spec_for(image).flavour
@@ -311,19 +309,6 @@ def test_stack_folder_is_what_compose_reads(engine, tmp_path, setup):
     else:
         assert postgres["healthcheck"]["interval"] == "1h0m0s"
         assert postgres["entrypoint"] == ["/utils/entrypoint"]
-
-
-@pytest.mark.parametrize("image", BUILT_DIFFERENTLY)
-def test_composegen_round_trip_on_images_built_differently(make_stack, image):
-    """The generated stack relies on the documented contract only: on Alpine's userland and on the
-    18+ PGDATA/VOLUME layout, everything comes back after down/up and no volume is left."""
-    stack = make_stack(image=image, setup="composegen")
-    stack.up()
-    before = populate(stack, rows=500)
-    stack.down()
-    assert stack.volumes_left() == set()
-    stack.up()
-    assert snapshot(stack) == before
 
 
 def test_engine_missing_is_a_clear_skip_reason(monkeypatch):
