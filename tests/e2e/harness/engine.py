@@ -47,6 +47,16 @@ def compose_binary() -> str | None:
     return shutil.which("docker-compose")
 
 
+def _dockerd_running() -> bool:
+    """A dockerd of this machine is alive (by its pid file): starting another would only fail."""
+    try:
+        pid = int(Path("/var/run/docker.pid").read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
 def _start_dockerd(dockerd: str) -> None:
     """Start dockerd in the background, detached from this process, and wait for its socket."""
     log = open(DOCKERD_LOG, "ab")
@@ -70,11 +80,17 @@ def find_engine() -> Engine:
     version = _answers(docker)
     if version is None:
         dockerd = shutil.which("dockerd")
-        if os.geteuid() != 0 or dockerd is None:
-            raise EngineUnavailable(
-                "no Docker engine answers and none can be started here "
-                f"({'not root' if os.geteuid() != 0 else 'dockerd not installed'})"
-            )
+        docker_host = os.environ.get("DOCKER_HOST", "")
+        why_not = (
+            "not root" if os.geteuid() != 0
+            else "dockerd not installed" if dockerd is None
+            else f"DOCKER_HOST={docker_host} is not this machine's default engine"
+            if docker_host not in ("", f"unix://{SOCKET}")
+            else "a dockerd is running but does not answer" if _dockerd_running()
+            else None
+        )
+        if why_not:
+            raise EngineUnavailable(f"no Docker engine answers and none can be started here ({why_not})")
         _start_dockerd(dockerd)
         deadline = time.monotonic() + START_TIMEOUT_S
         while version is None and time.monotonic() < deadline:
