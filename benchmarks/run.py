@@ -1,7 +1,7 @@
 """Every performance figure of composegen side by side with its baseline, in one command.
 
-    python benchmarks/run.py            # ~1000 MB plain dump, 3 rounds (tens of minutes)
-    python benchmarks/run.py --quick    # ~50 MB, fewer rounds (a few minutes)
+    python benchmarks/run.py            # ~1000 MB plain dump, 3 rounds (~11 min on 2 cores)
+    python benchmarks/run.py --quick    # ~50 MB, fewer rounds (~3 min)
 
 Prints a table (figure, ours, baseline, ratio, goal), notes, what could not be measured and why, and
 ends with one line of name=value pairs. benchmarks/README.md explains each figure.
