@@ -140,6 +140,18 @@ def _image_exists(docker: str, image: str) -> bool:
     return subprocess.run([docker, "image", "inspect", image], capture_output=True).returncode == 0
 
 
+def _image_id(docker: str, image: str) -> str | None:
+    result = subprocess.run([docker, "image", "inspect", "--format", "{{.Id}}", image], capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else None
+
+
+def _remove_quietly(docker: str, *images: str) -> None:
+    """`docker rmi` (never forced) of images this module built and has replaced: one still in use by
+    a container stays, and no other image is ever touched."""
+    if images:
+        subprocess.run([docker, "rmi", *images], capture_output=True)
+
+
 def _say(message: str) -> None:
     # Past pytest's capture: a first build takes minutes and should not look like a hang.
     print(f"[composegen e2e images] {message}", file=sys.__stderr__, flush=True)
@@ -208,6 +220,7 @@ def ensure_images(docker: str, specs: list[ImageSpec] | None = None, force: bool
             _say(f"docker import {rootfs_tarball(major).name} -> {rootfs_image(major)}")
             _run_logged([docker, "import", str(rootfs_tarball(major)), rootfs_image(major)],
                         log_dir / "import.log")
+        replaced = [image_id for image_id in (_image_id(docker, s.tag) for s in stale) if image_id]
         env = dict(os.environ, DOCKER_BUILDKIT="0")  # the engine (20.10) predates the client's default
         for spec in stale:
             _say(f"docker build {spec.tag}")
@@ -219,6 +232,14 @@ def ensure_images(docker: str, specs: list[ImageSpec] | None = None, force: bool
                          "--build-arg", f"VOLUME_PATH={spec.volume}",
                          "--build-arg", f"INPUTS_HASH={inputs_hash(spec)}",
                          str(INPUTS_DIR)], log_dir / f"build-{spec.name}.log", env=env)
+        # The images these replace, and rootfs images of older recipes (tags of this module only).
+        prefix = f"{ROOTFS_REPOSITORY}:"
+        listed = subprocess.run([docker, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}", ROOTFS_REPOSITORY],
+                                capture_output=True, text=True).stdout.split()
+        current = {rootfs_image(m) for m in MAJORS}
+        built_ids = {_image_id(docker, s.tag) for s in stale}  # a cached rebuild can keep its old id
+        _remove_quietly(docker, *[i for i in replaced if i not in built_ids],
+                        *[t for t in listed if t.startswith(prefix) and t not in current])
         _say(f"built {len(stale)} image(s) in {time.monotonic() - started:.0f} s")
         return [s.tag for s in stale]
 
