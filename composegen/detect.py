@@ -185,29 +185,26 @@ def _services(doc: object) -> dict:
     return services if hasattr(services, "items") else {}
 
 
-def _line_of_key(mapping: object, key: str) -> int:
-    """1-based line of `key` in `mapping`; for a key merged in with `<<:`, its line in the anchor."""
+def _merged_line(mapping: object, key: str, where: str) -> int:
+    """1-based line of `key`'s key or value (`where`) in `mapping`; for a key merged in with `<<:`,
+    its line in the anchor."""
     try:
-        return mapping.lc.key(key)[0] + 1
+        return getattr(mapping.lc, where)(key)[0] + 1
     except (AttributeError, KeyError, TypeError):
         pass
     for source in _merge_sources(mapping):
-        line = _line_of_key(source, key)
+        line = _merged_line(source, key, where)
         if line:
             return line
     return 0
+
+
+def _line_of_key(mapping: object, key: str) -> int:
+    return _merged_line(mapping, key, "key")
 
 
 def _line_of_value(mapping: object, key: str) -> int:
-    try:
-        return mapping.lc.value(key)[0] + 1
-    except (AttributeError, KeyError, TypeError):
-        pass
-    for source in _merge_sources(mapping):
-        line = _line_of_value(source, key)
-        if line:
-            return line
-    return 0
+    return _merged_line(mapping, key, "value")
 
 
 def _merge_sources(mapping: object) -> list:

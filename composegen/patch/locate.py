@@ -95,47 +95,26 @@ def _end(node: Node, end_event) -> tuple[int, int]:
     return children[-1].end if children else node.start
 
 
+def walk(node: Node):
+    """`node` and every node inside it, depth first in document order."""
+    yield node
+    for key, value in node.pairs:
+        yield from walk(key)
+        yield from walk(value)
+    for item in node.items:
+        yield from walk(item)
+
+
 def anchors(root: Node | None) -> dict[str, Node]:
     """{anchor name: the node it names}."""
-    found: dict[str, Node] = {}
-
-    def walk(node: Node) -> None:
-        if node.anchor:
-            found[node.anchor] = node
-        for key, value in node.pairs:
-            walk(key)
-            walk(value)
-        for item in node.items:
-            walk(item)
-
-    if root is not None:
-        walk(root)
-    return found
+    return {node.anchor: node for node in walk(root) if node.anchor} if root is not None else {}
 
 
 def aliased_anchors(root: Node | None) -> set[str]:
     """Names of the anchors some alias (`*name`, `<<: *name`) refers to."""
-    found: set[str] = set()
-
-    def walk(node: Node) -> None:
-        if node.kind == "alias":
-            found.add(node.value)
-        for key, value in node.pairs:
-            walk(key)
-            walk(value)
-        for item in node.items:
-            walk(item)
-
-    if root is not None:
-        walk(root)
-    return found
+    return {node.value for node in walk(root) if node.kind == "alias"} if root is not None else set()
 
 
 def anchors_within(node: Node) -> list[str]:
     """Anchors defined on `node` or anywhere inside it."""
-    found = [node.anchor] if node.anchor else []
-    for key, value in node.pairs:
-        found += anchors_within(key) + anchors_within(value)
-    for item in node.items:
-        found += anchors_within(item)
-    return found
+    return [inner.anchor for inner in walk(node) if inner.anchor]
