@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from harness import ALPINELIKE_IMAGE, FLAVOURS, MAJORS, count_rows, create_rows, image_tag, populate
-from harness.images import SPECS, spec_for
+from harness.images import REPOSITORY, SPECS, spec_for
 
 SHELL_OF = {"dash": "dash", "busybox": "busybox", "alpinelike": "busybox"}
 POSTGRES_UID = {"dash": 999, "busybox": 70, "alpinelike": 70}
@@ -294,7 +294,7 @@ def test_stack_folder_is_what_compose_reads(engine, tmp_path, setup):
                         stop_grace_period="7s", extra_env={"EXTRA": "x"})
     config = json.loads(stack.compose("config", "--format", "json").stdout)
     postgres, app = config["services"]["postgres"], config["services"]["app"]
-    assert postgres["image"] == app["image"] == "composegen-test/postgres:15-dash"
+    assert postgres["image"] == app["image"] == f"{REPOSITORY}:15-dash"
     assert postgres["environment"]["POSTGRES_PASSWORD"] == stack.password
     assert postgres["environment"]["EXTRA"] == "x"
     assert postgres["stop_grace_period"] == "7s"

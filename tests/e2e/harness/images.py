@@ -24,8 +24,11 @@ from pathlib import Path
 INPUTS_DIR = Path(__file__).resolve().parent.parent / "images"
 CACHE_DIR = Path(os.environ.get("COMPOSEGEN_TEST_CACHE", "/var/cache/composegen-test"))
 HASH_LABEL = "composegen.test.inputs-hash"
-REPOSITORY = "composegen-test/postgres"  # a test-only name, never a real image's
-ROOTFS_REPOSITORY = "composegen-test/rootfs"
+# Test-only names, never a real image's. COMPOSEGEN_TEST_REPOSITORY ("NAMESPACE/NAME") moves the test
+# images (and the rootfs images, NAMESPACE/rootfs) elsewhere: the tags are fixed names, so someone
+# changing the build inputs on a shared engine would otherwise replace the images other runs use.
+REPOSITORY = os.environ.get("COMPOSEGEN_TEST_REPOSITORY") or "composegen-test/postgres"
+ROOTFS_REPOSITORY = f"{REPOSITORY.rsplit('/', 1)[0]}/rootfs" if "/" in REPOSITORY else f"{REPOSITORY}-rootfs"
 
 SUITES = {15: "bookworm", 17: "trixie"}  # the Debian release that packages each major
 MAJORS = tuple(SUITES)
