@@ -70,12 +70,16 @@ def generate_secret() -> str:
 
 
 def resolve_options(spec: ServiceSpec, overrides: Overrides) -> tuple[RuntimeOptions, str]:
-    """(runtime options, Postgres image): command line over spec over defaults, all schema-checked."""
-    from composegen.spec import validate_option
+    """(runtime options, Postgres image): command line over spec over defaults, each checked by
+    composegen.validate (the spec's own options were checked with the spec)."""
+    from composegen import validate
 
+    checks = {"schedule": validate.schedule, "keep": validate.keep, "compression": validate.compression,
+              "postgres_version": validate.postgres_version}
     cli_options = overrides.as_options()
     for name, value in cli_options.items():
-        validate_option(name, value, "--" + name.replace("_", "-"))
+        if name in checks:
+            checks[name](value, "--" + name.replace("_", "-"))
     merged = {**spec.options, **cli_options}
     runtime = RuntimeOptions(
         schedule=merged.get("schedule", stack.DEFAULT_SCHEDULE),
@@ -86,6 +90,10 @@ def resolve_options(spec: ServiceSpec, overrides: Overrides) -> tuple[RuntimeOpt
         image = default_postgres_image(overrides.postgres_version)
     elif "postgres_image" in merged:
         image = merged["postgres_image"]
+        where = "--postgres-image" if overrides.postgres_image is not None else "options.postgres_image"
+        version_where = ("--postgres-version" if overrides.postgres_version is not None
+                         else "options.postgres_version")
+        validate.postgres_image(image, where, merged.get("postgres_version"), version_where)
     else:
         image = default_postgres_image(merged.get("postgres_version", stack.DEFAULT_POSTGRES_VERSION))
     return runtime, image
@@ -223,8 +231,12 @@ def plan_init(
     """Everything init would write into `target`, or a UserError if it must not."""
     from composegen.utils_scripts import render_utils
 
+    from composegen import validate
+
     target = Path(target)
     options, image = resolve_options(spec, overrides)
+    for index, volume in enumerate(spec.volumes):
+        validate.app_mount(volume, f"volumes[{index}]", target)
     into_existing = _check_target(target, force)
 
     existing_env = _read_existing_env(target) if into_existing else None

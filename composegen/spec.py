@@ -10,7 +10,6 @@ to .env is structured, so a `$` or `{` a user writes is never mistaken for a ref
 
 from __future__ import annotations
 
-import posixpath
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,8 +23,6 @@ CATALOG_SCHEMA = "catalog-entry.schema.json"
 DB_HOST = "postgres"  # the Postgres service's name, which is its host name on the stack's network
 DB_PORT = 5432
 PASSWORD_SECRET = "POSTGRES_PASSWORD"
-# What composegen keeps in the stack folder: an app's bind mount must not expose or shadow them.
-RESERVED_PATHS = ("data", "utils", ".env")
 
 
 @dataclass(frozen=True)
@@ -188,16 +185,23 @@ _DB_FIELDS = ("db.user", "db.name", "db.host", "db.port", "db.password")
 
 
 def check_references(spec: ServiceSpec, source: str) -> None:
-    """Every {secret: NAME} and {template} placeholder must name something the spec generates."""
+    """Every {secret: NAME} and {template} placeholder must name something the spec generates, and
+    every value must be one the container can start with (composegen.validate)."""
+    from composegen import validate
+
+    validate.database_user(spec.database_user, f"{source}: database.user")
+    for index, name in enumerate(spec.secrets):
+        validate.secret_name(name, f"{source}: secrets[{index}]")
     for key, value in spec.environment.items():
         compose_env_value(value, spec, f"{source}: environment.{key}")
+        text = value.get("template", "") if isinstance(value, dict) else str(value)
+        validate.environment_string(key, text, f"{source}: environment.{key}")
+    for index, arg in enumerate(spec.command):
+        validate.environment_string("", arg, f"{source}: command[{index}]")
+    for index, port in enumerate(spec.ports):
+        validate.port(port, f"{source}: ports[{index}]")
     for index, volume in enumerate(spec.volumes):
-        host = posixpath.normpath(volume.split(":", 1)[0])
-        if not host.startswith("/") and (host == "." or host.split("/")[0] in RESERVED_PATHS):
-            raise UserError(
-                f"{source}: volumes[{index}]: {volume!r} would expose or shadow the folder's "
-                f"{', '.join(RESERVED_PATHS)} (they belong to the Postgres service)"
-            )
+        validate.app_mount(volume, f"{source}: volumes[{index}]")
 
 
 def interpolation(name: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from composegen.errors import UserError
-from composegen.spec import ServiceSpec, compose_env_value, parse_spec, validate_option
+from composegen.spec import ServiceSpec, compose_env_value, parse_spec
 
 MINIMAL = """
 name: app
@@ -100,15 +100,7 @@ def test_yaml_1_2_keeps_yes_a_string():
     assert spec.environment == {"A": "yes", "B": "on"}
 
 
-@pytest.mark.parametrize("schedule", ["0", "90s", "30m", "1h", "7d", "12h"])
-def test_schedules_the_runtime_accepts(schedule):
-    validate_option("schedule", schedule, "--schedule")
-
-
-@pytest.mark.parametrize("schedule", ["", "1", "0s", "01h", "1w", "1h30m", "-1h", "1 h", "1h\n"])
-def test_schedules_the_runtime_refuses(schedule):
-    with pytest.raises(UserError, match=r"^--schedule: .* is not valid \(How often to dump"):
-        validate_option("schedule", schedule, "--schedule")
+# Schedules: tests/runtime/test_options_agree.py (one table for composegen and the runtime).
 
 
 def test_unreadable_spec_file_is_a_user_error(tmp_path):

@@ -18,7 +18,7 @@ from composegen import stack
 @click.option("--fresh", is_flag=True, help="There is no data yet: patch without a dump, dropping the PGDATA mount.")
 @click.option("--schedule", help=f"Interval of scheduled dumps (1h, 30m, 90s; 0 = none). Default: the service's "
               f"current value, else {stack.DEFAULT_SCHEDULE}.")
-@click.option("--keep", type=click.IntRange(min=1), help=f"Good dumps kept. Default: the service's current value, "
+@click.option("--keep", type=int, help=f"Good dumps kept. Default: the service's current value, "
               f"else {stack.DEFAULT_KEEP}.")
 @click.option("--compression", type=click.Choice(["zstd", "gzip"]), help=f"Default: the service's current value, "
               f"else {stack.DEFAULT_COMPRESSION}.")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,15 +185,25 @@ def effective_options(request: PatchRequest, service: PostgresService) -> Runtim
         value = environment_value(service.mapping, name)
         return default if value in (None, "") else value
 
+    from composegen import validate
+
+    def option(name: str, asked: object, env: str, default: object, check) -> object:
+        if asked is not None:
+            return check(asked, "--" + name)
+        value = current(env, default)
+        # A value the runtime would refuse (hand-edited, or written by an older composegen) is not kept.
+        try:
+            check(value, env)
+        except UserError as exc:
+            raise UserError(f"service '{service.name}': {exc}; give --{name} to replace it") from None
+        return value
+
     return RuntimeOptions(
-        schedule=request.schedule if request.schedule is not None else current(stack.ENV_SCHEDULE, stack.DEFAULT_SCHEDULE),
-        keep=request.keep if request.keep is not None else current(stack.ENV_KEEP, stack.DEFAULT_KEEP),
-        compression=request.compression if request.compression is not None
-        else current(stack.ENV_COMPRESSION, stack.DEFAULT_COMPRESSION),
+        schedule=option("schedule", request.schedule, stack.ENV_SCHEDULE, stack.DEFAULT_SCHEDULE, validate.schedule),
+        keep=option("keep", request.keep, stack.ENV_KEEP, stack.DEFAULT_KEEP, validate.keep),
+        compression=option("compression", request.compression, stack.ENV_COMPRESSION, stack.DEFAULT_COMPRESSION,
+                           validate.compression),
     )
-
-
-_SCHEDULE = re.compile(r"0|[1-9][0-9]*[smhd]?")
 
 
 _COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
@@ -211,9 +220,13 @@ def compose_file_in(path: Path) -> Path:
 
 
 def patch(request: PatchRequest) -> PatchResult:
+    from composegen import validate
+
     path = compose_file_in(Path(request.path))
-    if request.schedule is not None and not _SCHEDULE.fullmatch(request.schedule):
-        raise UserError(f"--schedule {request.schedule!r} is not an interval: use e.g. 1h, 30m, 90s, 1d, or 0 for none")
+    if request.schedule is not None:
+        validate.schedule(request.schedule)
+    if request.keep is not None:
+        validate.keep(request.keep)
     if request.migrate and request.fresh:
         raise UserError("--migrate and --fresh exclude each other: --migrate dumps existing data, --fresh says there is none")
     loaded = load_compose(path)

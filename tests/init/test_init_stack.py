@@ -131,9 +131,11 @@ def test_the_postgres_service_is_the_documented_block(tmp_path, stub_utils):
         ({}, Overrides(), "postgres:17-alpine"),
         ({}, Overrides(postgres_version=13), "postgres:13-alpine"),
         ({"postgres_version": 18}, Overrides(), "postgres:18-alpine"),
-        ({"postgres_image": "registry.example/pg:16-custom"}, Overrides(), "registry.example/pg:16-custom"),
+        ({"postgres_image": "registry.example/postgres:16-custom"}, Overrides(), "registry.example/postgres:16-custom"),
+        ({"postgres_image": "pgvector/pgvector:pg16", "postgres_version": 16}, Overrides(), "pgvector/pgvector:pg16"),
         ({"postgres_image": "mine/pg:16"}, Overrides(postgres_version=14), "postgres:14-alpine"),
-        ({}, Overrides(postgres_image="postgres:16-bookworm", postgres_version=13), "postgres:16-bookworm"),
+        ({}, Overrides(postgres_image="postgres:16-bookworm", postgres_version=16), "postgres:16-bookworm"),
+        ({}, Overrides(postgres_image="postgres:latest", postgres_version=16), "postgres:latest"),
     ],
 )
 def test_the_postgres_image_command_line_over_spec_over_default(spec_options, overrides, image):
@@ -145,12 +147,18 @@ def test_the_postgres_image_command_line_over_spec_over_default(spec_options, ov
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        (Overrides(postgres_version=12), "--postgres-version: 12 is less than the minimum of 13"),
-        (Overrides(postgres_version=19), "--postgres-version: 19 is greater than the maximum of 18"),
-        (Overrides(keep=0), "--keep: 0 is less than the minimum of 1"),
-        (Overrides(schedule="hourly"), "--schedule: 'hourly' is not valid"),
-        (Overrides(compression="xz"), "--compression: 'xz' is not one of ['zstd', 'gzip']"),
+        (Overrides(postgres_version=12), "--postgres-version: 12 is not a Postgres major composegen supports (13 to 18)"),
+        (Overrides(postgres_version=19), "--postgres-version: 19 is not a Postgres major"),
+        (Overrides(keep=0), "--keep: '0' is not a number of dumps to keep (1 to 10000)"),
+        (Overrides(schedule="hourly"), "--schedule: 'hourly' is not an interval"),
+        (Overrides(compression="xz"), "--compression: 'xz' is not one of zstd, gzip"),
         (Overrides(postgres_image="postgres:17 ; rm -rf /"), "--postgres-image:"),
+        # Accepted here once, failing later (issue #12): not Postgres, or not the major asked for.
+        (Overrides(postgres_image="mysql:8"), "--postgres-image: 'mysql:8' is not a Postgres image composegen knows"),
+        (Overrides(postgres_image="bitnami/postgresql:16"), "--postgres-image: 'bitnami/postgresql:16' does not keep"),
+        (Overrides(postgres_image="postgres:12"), "--postgres-image: 'postgres:12': 12 is not a Postgres major"),
+        (Overrides(postgres_image="postgres:13-alpine", postgres_version=17),
+         "--postgres-image: 'postgres:13-alpine' is Postgres 13, but --postgres-version says 17"),
     ],
 )
 def test_bad_options_are_refused_before_anything_is_written(tmp_path, stub_utils, overrides, message):

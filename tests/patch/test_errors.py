@@ -138,4 +138,4 @@ def test_bad_schedule(tmp_path, run_patch):
     compose = tmp_path / "compose.yaml"
     text = "services:\n  db:\n    image: postgres:16\n"
     compose.write_text(text)
-    assert_refused(run_patch(compose, "--schedule", "hourly"), compose, text.encode(), "--schedule 'hourly'")
+    assert_refused(run_patch(compose, "--schedule", "hourly"), compose, text.encode(), "--schedule: 'hourly' is not an interval")

@@ -35,30 +35,7 @@ def _write(path, ext: str, text: str) -> None:
         path.write_bytes(subprocess.run(["zstd", "-q", "-c"], input=data, capture_output=True, check=True).stdout)
 
 
-@pytest.mark.parametrize("spec, seconds", [
-    ("0", "0"), ("90", "90"), ("90s", "90"), ("30m", "1800"), ("1h", "3600"), ("2d", "172800"),
-    ("08m", "480"), ("3s", "3"),
-])
-def test_schedule_seconds(run_lib, spec, seconds):
-    result = run_lib(f'cg_schedule_seconds "{spec}"')
-    assert (result.returncode, result.stdout.strip()) == (0, seconds)
-
-
-@pytest.mark.parametrize("spec", ["", "h", "1x", "1h30m", "-5", "1.5h", "1 h", "s1", "9999999999"])
-def test_schedule_seconds_refuses(run_lib, spec):
-    result = run_lib(f'cg_schedule_seconds "{spec}"')
-    assert result.returncode == 1
-    assert result.stdout == ""
-
-
-@pytest.mark.parametrize("value, expected", [("3", "3"), ("007", "7"), ("0", None), ("", None), ("x", None),
-                                             ("-1", None)])
-def test_positive_int(run_lib, value, expected):
-    result = run_lib(f'cg_positive_int "{value}"')
-    if expected is None:
-        assert result.returncode == 1
-    else:
-        assert (result.returncode, result.stdout.strip()) == (0, expected)
+# cg_schedule_seconds and cg_keep_count: tests/runtime/test_options_agree.py (one table with composegen's own check).
 
 
 @pytest.mark.parametrize("ext", _compressors())
