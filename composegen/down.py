@@ -11,10 +11,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from composegen import dump_record, stack, stack_paths
+from composegen import dump_record, stack
+from composegen.compose import stack_paths
 from composegen.errors import UserError
-from composegen.lint.compose_model import runs_composegen_entrypoint
-from composegen.lint.discovery import COMPOSE_FILE_NAMES
+from composegen.compose.model import runs_composegen_entrypoint
+from composegen.compose.discovery import compose_file_in
 
 Report = Callable[[str], None]
 Runner = Callable[..., subprocess.CompletedProcess]
@@ -29,18 +30,14 @@ class Guarded:
 
 
 def find_compose_file(path: Path) -> Path:
-    if path.is_file():
-        return path
-    if path.is_dir():
-        for name in COMPOSE_FILE_NAMES:  # Compose's own order of preference
-            if (path / name).is_file():
-                return path / name
-        raise UserError(f"{path}: no compose file ({', '.join(COMPOSE_FILE_NAMES)})")
-    raise UserError(f"{path}: no such file or folder")
+    found = compose_file_in(path)
+    if not found.is_file():
+        raise UserError(f"{path}: no such file or folder")
+    return found
 
 
 def guarded_services(compose_file: Path) -> list[Guarded]:
-    from composegen.lint.document import load
+    from composegen.compose.document import load
 
     document = load(compose_file)
     if document.parse_error is not None:

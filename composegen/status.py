@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from composegen import detect, dump_record, stack, stack_paths
+from composegen import dump_record, stack
+from composegen.compose import detect, stack_paths
 from composegen.errors import UserError
 
 DEFAULT_MAX_AGE = timedelta(hours=26)
@@ -109,7 +110,7 @@ def current_as_of(newest: dump_record.DumpFile, record: dump_record.DumpRecord |
 
 
 def service_status(compose_file: Path, found: detect.PostgresService, max_age: timedelta, now: datetime) -> ServiceStatus:
-    from composegen.lint.compose_model import runs_composegen_entrypoint
+    from composegen.compose.model import runs_composegen_entrypoint
 
     status = ServiceStatus(compose_file, found.name, None)
     if not found.patchable:
@@ -152,8 +153,8 @@ def service_status(compose_file: Path, found: detect.PostgresService, max_age: t
 
 def collect(paths: list[Path], max_age: timedelta = DEFAULT_MAX_AGE, now: datetime | None = None) -> list[ServiceStatus]:
     """The status of every Postgres service in the compose files under `paths`."""
-    from composegen.lint.discovery import compose_files
-    from composegen.lint.document import load
+    from composegen.compose.discovery import compose_files
+    from composegen.compose.document import load
 
     now = now or datetime.now(timezone.utc)
     statuses = []

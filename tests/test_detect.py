@@ -1,4 +1,4 @@
-"""composegen.detect: which services are Postgres, of which kind, and where their data is mounted."""
+"""composegen.compose.detect: which services are Postgres, of which kind, and where their data is mounted."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from composegen.detect import (
+from composegen.compose.detect import (
     COMPATIBLE, OFFICIAL, OTHER_CONTRACT, classify, find_postgres_services, interpolate_defaults, parse_image,
 )
 

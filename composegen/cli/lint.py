@@ -43,7 +43,8 @@ def command(paths, output_format, fail_on, config_path, names, list_rules, expla
         return
 
     from composegen.lint import config as lint_config
-    from composegen.lint import discovery, engine
+    from composegen.compose import discovery
+    from composegen.lint import engine
     from composegen.lint.finding import Severity
     from composegen.lint.formatters import FORMATS, text
 

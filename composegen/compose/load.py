@@ -42,7 +42,7 @@ def read_bytes(path: Path | str, what: str = "file") -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise LoadError(path, f"no such {what}") from None
+        raise LoadError(path, "no such file") from None
     except IsADirectoryError:
         raise LoadError(path, f"is a folder, not a {what}") from None
     except OSError as exc:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from composegen.errors import UserError
-from composegen.lint import git
+from composegen.compose import git
 from composegen.lint.finding import Severity
 from composegen.lint.rule import Rule
 

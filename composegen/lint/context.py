@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from composegen.lint import git
+from composegen.compose import git
 
 
 @dataclass

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from composegen.errors import UserError
-from composegen.lint import discovery, git
+from composegen.compose import discovery, git
 from composegen.lint.config import LintConfig
 from composegen.lint.context import LintContext, stack_paths_for_git
-from composegen.lint.document import load
+from composegen.compose.document import load
 from composegen.lint.finding import Finding, Severity
 from composegen.lint.rule import Rule
 from composegen.lint.rules import ALL_RULES

@@ -9,7 +9,7 @@ from composegen.lint.finding import Severity
 
 if TYPE_CHECKING:
     from composegen.lint.context import LintContext
-    from composegen.lint.document import ComposeDocument
+    from composegen.compose.document import ComposeDocument
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from composegen import stack
-from composegen.detect import PostgresService, interpolate_defaults, split_volume_spec
+from composegen.compose.detect import PostgresService, interpolate_defaults
+from composegen.compose.model import command_words, duration_seconds, healthcheck_runs_a_dump, parse_volume, split_volume_spec
 from composegen.errors import UserError
 from composegen.patch.lines import LineEdit, trim_trailing_blanks
 from composegen.patch.locate import Node, anchors_within
@@ -62,7 +63,7 @@ def _plan_flow_service(source: SourceLines, key_node: Node, node: Node, service:
     """
     from ruamel.yaml import YAML
 
-    from composegen.detect import find_postgres_services
+    from composegen.compose.detect import find_postgres_services
     from composegen.patch.lines import apply_edits
     from composegen.patch.locate import parse_tree
 
@@ -94,25 +95,9 @@ def _plan_flow_service(source: SourceLines, key_node: Node, node: Node, service:
     return Plan([LineEdit(first, last + 1, tuple(lines))], inner.notes)
 
 
-def _words(value: object) -> list[str]:
-    if isinstance(value, str):
-        return value.split()
-    if isinstance(value, list):
-        return [str(word) for word in value]
-    return []
-
-
 def _duration_seconds(value: object) -> float | None:
     text = interpolate_defaults(str(value).strip()) if value is not None else None
-    if not text:
-        return None
-    if text == "0":
-        return 0.0
-    units = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-    parts = re.findall(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        return None
-    return sum(float(n) * units[u] for n, u in parts)
+    return duration_seconds(text) if text else None
 
 
 def _scalar_text(value: object) -> str:
@@ -123,35 +108,19 @@ def _scalar_text(value: object) -> str:
 
 
 def _volume_target(item: object) -> str | None:
-    if isinstance(item, str):
-        parts = split_volume_spec(item.strip())
-        return (parts[1] if len(parts) > 1 else parts[0]).rstrip("/") or "/"
-    if hasattr(item, "get") and item.get("target"):
-        return str(item["target"]).rstrip("/") or "/"
-    return None
+    parsed = parse_volume(item)
+    return parsed[1] if parsed else None
 
 
 def _volume_source(item: object) -> str | None:
-    if isinstance(item, str):
-        parts = split_volume_spec(item.strip())
-        return parts[0] if len(parts) > 1 else None
-    if hasattr(item, "get"):
-        source = item.get("source")
-        return None if source is None else str(source)
-    return None
-
-
-def healthcheck_runs_a_dump(healthcheck: object) -> bool:
-    """The seed's pattern: a dump taken as the healthcheck (`/utils/dump`, `pg_dump ...`)."""
-    test = healthcheck.get("test") if hasattr(healthcheck, "get") else None
-    return any(re.search(r"(^|/)(pg_dump|pg_dumpall|dump)(\.sh)?$", word) or "pg_dump" in word
-               for word in _words(test))
+    parsed = parse_volume(item)
+    return parsed[0] if parsed else None
 
 
 def healthcheck_is_off(healthcheck: object) -> bool:
     if not hasattr(healthcheck, "get"):
         return True
-    return healthcheck.get("disable") is True or _words(healthcheck.get("test"))[:1] == ["NONE"]
+    return healthcheck.get("disable") is True or command_words(healthcheck.get("test"))[:1] == ["NONE"]
 
 
 class _ServiceEditor:
@@ -178,7 +147,7 @@ class _ServiceEditor:
         elif str(restart) in ("no", "False", "false"):
             self.plan.notes.append(f"kept restart: {restart}: after a crash or a failed restore the database stays "
                                    f"down (the setup uses {keys['restart']})")
-        if _words(self.data.get("entrypoint")) != list(stack.ENTRYPOINT):
+        if command_words(self.data.get("entrypoint")) != list(stack.ENTRYPOINT):
             self._set("entrypoint", keys["entrypoint"])
         if self.data.get("command") is None:
             # Compose clears the image's CMD when it sets an entrypoint: name the server again.
@@ -226,7 +195,7 @@ class _ServiceEditor:
         if current is None or healthcheck_is_off(current) or healthcheck_runs_a_dump(current):
             self._set("healthcheck", wanted)
             return
-        if _words(current.get("test"))[1:] == list(stack.HEALTHCHECK_TEST[1:]):
+        if command_words(current.get("test"))[1:] == list(stack.HEALTHCHECK_TEST[1:]):
             return
         start = _duration_seconds(current.get("start_period"))
         raise_start = start is None or start < _duration_seconds(wanted["start_period"])

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from composegen.detect import PostgresService
+from composegen.compose.detect import PostgresService
 from composegen.errors import UserError
 from composegen.patch import docker
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from composegen import stack
-from composegen.detect import PostgresService, environment_value, find_postgres_services
+from composegen.compose.detect import PostgresService, environment_value, find_postgres_services
 from composegen.errors import UserError
 from composegen.fsutil import atomic_write
+from composegen.compose.discovery import compose_file_in
 from composegen.patch import migrate
 from composegen.patch.edit import plan_service
 from composegen.patch.lines import apply_edits
@@ -64,35 +65,19 @@ class LoadedCompose:
 
 
 def load_compose(path: Path) -> LoadedCompose:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.error import YAMLError
 
+    from composegen.compose.load import decode, parse_yaml, read_bytes
+
+    raw = read_bytes(path, "compose file")
+    text = decode(raw, path, keep_bom=True)
+    data = parse_yaml(text, path, preserve_quotes=True)  # values copied into the service keep their quoting
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UserError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UserError(f"{path}: is a folder; give the compose file") from None
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise UserError(f"{path}:{line}: not UTF-8 text") from None
-    try:
-        yaml = YAML(typ="rt")
-        yaml.preserve_quotes = True  # values copied into the service keep the user's quoting
-        data = yaml.load(text)
         tree = parse_tree(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        problem = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
-        raise UserError(f"{where}: YAML syntax error: {problem}") from None
-    except YAMLError as exc:
-        first = str(exc).strip().splitlines()
-        raise UserError(f"{path}: YAML error: {first[0] if first else type(exc).__name__}") from None
+    except YAMLError as exc:  # parse_yaml has read the same text: not expected, but one line if so
+        raise UserError(f"{path}: YAML error: {str(exc).strip().splitlines()[0]}") from None
+    except RecursionError:
+        raise UserError(f"{path}: nested too deeply") from None
     services = data.get("services") if hasattr(data, "get") else None
     if not hasattr(services, "items") or tree is None or tree.kind != "map" or tree.get("services") is None:
         raise UserError(f"{path}: not a compose file (no `services:` mapping)")
@@ -206,17 +191,6 @@ def effective_options(request: PatchRequest, service: PostgresService) -> Runtim
     )
 
 
-_COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
-
-
-def compose_file_in(path: Path) -> Path:
-    """`path` itself, or for a folder the compose file in it (the names Compose looks for, in its order)."""
-    if not path.is_dir():
-        return path
-    found = [path / name for name in _COMPOSE_NAMES if (path / name).is_file()]
-    if not found:
-        raise UserError(f"{path}: is a folder with no {' / '.join(_COMPOSE_NAMES)}; give the compose file")
-    return found[0]
 
 
 def patch(request: PatchRequest) -> PatchResult:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from composegen.lint.config import LintConfig
-from composegen.lint.document import load
+from composegen.compose.document import load
 from composegen.lint.engine import run
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus" / "compose"

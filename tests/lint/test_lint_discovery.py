@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from composegen.errors import UserError
-from composegen.lint.discovery import compose_files
-from composegen.lint.gitignore_reader import IgnoreRules
+from composegen.compose.discovery import compose_files
+from composegen.compose.gitignore_reader import IgnoreRules
 from lint_helpers import git_init
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from composegen import stack
-from composegen.detect import interpolate_defaults
+from composegen.compose.detect import interpolate_defaults
 from composegen.patch.locate import parse_tree
 
 REPO = Path(__file__).resolve().parents[2]

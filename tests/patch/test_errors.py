@@ -21,8 +21,8 @@ def assert_refused(result, compose, before: bytes, *fragments: str) -> None:
     ("just: a mapping\n", ("not a compose file",)),
     ("- a\n- list\n", ("not a compose file",)),
     ("", ("not a compose file",)),
-    ("services:\n  db:\n    image: postgres:16\n   bad: indent\n", ("compose.yaml:4", "YAML syntax error")),
-    ("services:\n  db:\n    image: [unclosed\n", ("YAML syntax error",)),
+    ("services:\n  db:\n    image: postgres:16\n   bad: indent\n", ("compose.yaml:4", "not valid YAML")),
+    ("services:\n  db:\n    image: [unclosed\n", ("not valid YAML",)),
     ("services:\n  app:\n    image: nginx\n  dbx:\n    image: dpage/pgadmin4\n", ("no Postgres service found",)),
     ("services:\n  a:\n    image: postgres:16\n  b:\n    image: postgis/postgis:16-3.4\n",
      ("2 Postgres services (a, b)", "--service")),
@@ -39,12 +39,12 @@ def test_bad_input(tmp_path, run_patch, text, fragments):
 def test_not_utf8(tmp_path, run_patch):
     compose = tmp_path / "compose.yaml"
     compose.write_bytes(b"services:\n  db:\n    image: postgres\xff\n")
-    assert_refused(run_patch(compose), compose, compose.read_bytes(), "not UTF-8")
+    assert_refused(run_patch(compose), compose, compose.read_bytes(), "not valid UTF-8")
 
 
 def test_missing_file_and_folder(tmp_path, run_patch):
     assert_refused(run_patch(tmp_path / "nope.yaml"), tmp_path / "nope.yaml", b"", "no such file")
-    assert_refused(run_patch(tmp_path), tmp_path / "x", b"", "is a folder with no compose.yaml")
+    assert_refused(run_patch(tmp_path), tmp_path / "x", b"", "is a folder with no compose file")
 
 
 def test_a_folder_means_its_compose_file(tmp_path, run_patch):

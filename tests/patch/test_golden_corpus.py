@@ -13,7 +13,7 @@ import shutil
 import pytest
 from ruamel.yaml import YAML
 
-from composegen.detect import find_postgres_services
+from composegen.compose.detect import find_postgres_services
 from tests.patch.helpers import (
     CORPUS, assert_has_setup, changed_original_lines, compose_binary, compose_config, corpus_files,
     prepare_for_config, service_line_range,

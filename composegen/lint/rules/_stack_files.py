@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from composegen import stack_paths
-from composegen.lint import compose_model
+from composegen.compose import stack_paths
+from composegen.compose import model as compose_model
 
 
 def mount_of(service, target: str):

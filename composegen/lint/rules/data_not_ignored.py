@@ -1,9 +1,9 @@
 """CG010: a stack's data/ (the dumps) or .env (the secrets) is not ignored by git."""
 
 from composegen import stack
-from composegen.lint import compose_model
+from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
-from composegen.lint.positions import key_position
+from composegen.compose.positions import key_position
 from composegen.lint.rule import Issue, Rule
 from composegen.lint.rules._stack_files import data_folder, mount_of
 

@@ -1,15 +1,9 @@
 """CG002: the seed's pattern, a healthcheck that runs the dump."""
 
-import re
-
-from composegen.lint import compose_model
+from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
-from composegen.lint.positions import key_position, value_position
+from composegen.compose.positions import key_position, value_position
 from composegen.lint.rule import Issue, Rule
-
-# pg_dump / pg_dumpall anywhere, or a script whose name is dump (the seed's `/utils/dump`).
-_RUNS_DUMP = re.compile(r"\bpg_dump(all)?\b|(^|[\s/])dump(\.sh)?(\s|$)")
-
 
 def check(document, context):
     for found in document.postgres_services():
@@ -17,8 +11,7 @@ def check(document, context):
         healthcheck = service.get("healthcheck")
         if not hasattr(healthcheck, "get"):
             continue
-        words = compose_model.command_words(healthcheck.get("test"))
-        if _RUNS_DUMP.search(" ".join(words)):
+        if compose_model.healthcheck_runs_a_dump(healthcheck):
             line, column = value_position(healthcheck, "test") if "test" in healthcheck else key_position(service, "healthcheck")
             yield Issue(line, column, f"Postgres service '{name}' runs a dump as its healthcheck; "
                         f"fix: composegen patch {document.path} (dumps run from the entrypoint's schedule)")

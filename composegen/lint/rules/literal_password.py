@@ -2,7 +2,7 @@
 
 import re
 
-from composegen.lint import compose_model
+from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
 from composegen.lint.rule import Issue, Rule
 

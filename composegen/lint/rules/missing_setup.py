@@ -1,10 +1,10 @@
 """CG001: a Postgres service without (all of) the dump/restore setup."""
 
 from composegen import stack
-from composegen.detect import environment_value
-from composegen.lint import compose_model
+from composegen.compose.detect import environment_value
+from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
-from composegen.lint.positions import key_position
+from composegen.compose.positions import key_position
 from composegen.lint.rule import Issue, Rule
 
 

@@ -1,7 +1,7 @@
 """CG011: a Postgres service with no restart policy."""
 
 from composegen.lint.finding import Severity
-from composegen.lint.positions import key_position, value_position
+from composegen.compose.positions import key_position, value_position
 from composegen.lint.rule import Issue, Rule
 
 

@@ -1,7 +1,7 @@
 """CG012: a Postgres image whose contract differs from the official image's (the setup cannot apply)."""
 
 from composegen.lint.finding import Severity
-from composegen.lint.positions import key_position
+from composegen.compose.positions import key_position
 from composegen.lint.rule import Issue, Rule
 
 

@@ -1,8 +1,8 @@
 """CG005: a volume or bind mount at PGDATA beside the setup."""
 
-from composegen.lint import compose_model
+from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
-from composegen.lint.positions import item_position
+from composegen.compose.positions import item_position
 from composegen.lint.rule import Issue, Rule
 
 

@@ -1,8 +1,8 @@
 """CG007: stop_grace_period too short for the stop-time dump (< 1m, or Compose's 10s default)."""
 
-from composegen.lint import compose_model
+from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
-from composegen.lint.positions import key_position, value_position
+from composegen.compose.positions import key_position, value_position
 from composegen.lint.rule import Issue, Rule
 
 MINIMUM_SECONDS = 60

@@ -1,7 +1,7 @@
 """CG006: a Postgres service stopped with SIGKILL."""
 
 from composegen.lint.finding import Severity
-from composegen.lint.positions import value_position
+from composegen.compose.positions import value_position
 from composegen.lint.rule import Issue, Rule
 
 _KILL = {"SIGKILL", "KILL", "9"}

@@ -3,7 +3,7 @@
 import re
 
 from composegen.lint.finding import Severity
-from composegen.lint.positions import value_position
+from composegen.compose.positions import value_position
 from composegen.lint.rule import Issue, Rule
 
 def is_pinned(ref) -> bool:

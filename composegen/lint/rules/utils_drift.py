@@ -3,9 +3,9 @@
 import os
 
 from composegen import stack
-from composegen.lint import compose_model
+from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
-from composegen.lint.positions import key_position
+from composegen.compose.positions import key_position
 from composegen.lint.rule import Issue, Rule
 from composegen.lint.rules._stack_files import mount_of, utils_folder
 

@@ -42,11 +42,11 @@ class ComposeDocument:
         return {}
 
     def postgres_services(self) -> list:
-        """composegen.detect.PostgresService of each Postgres service (`.name`, `.mapping`, `.kind`, ...)."""
+        """composegen.compose.detect.PostgresService of each Postgres service (`.name`, `.mapping`, `.kind`, ...)."""
         if self._postgres is None:
-            from composegen.lint.postgres_services import find_postgres_services
+            from composegen.compose.detect import find_postgres_services
 
-            self._postgres = find_postgres_services(self)
+            self._postgres = find_postgres_services(self.data) if self.data is not None else []
         return self._postgres
 
     def is_ignored(self, line: int, rule_keys: tuple[str, ...]) -> bool:
@@ -68,40 +68,14 @@ def inline_ignores(text: str) -> dict[int, set[str]]:
     return found
 
 
-_YAML = None
-
-
-def _yaml():
-    """One round-trip loader per process (building one costs more than parsing a small file).
-
-    Round-trip construction gives the CommentedMaps (positions, `<<:` merges) detect and the rules
-    read; the plain scanner and parser skip collecting comments, which lint never reads (inline
-    ignores come from the text): about a quarter of the parse time, same data and same positions.
-    """
-    global _YAML
-    if _YAML is None:
-        from ruamel.yaml import YAML
-        from ruamel.yaml.parser import Parser
-        from ruamel.yaml.scanner import Scanner
-
-        _YAML = YAML(typ="rt")
-        _YAML.Scanner, _YAML.Parser = Scanner, Parser
-    return _YAML
-
-
 def parse_text(path: Path, text: str) -> ComposeDocument:
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from composegen.compose.load import LoadError, parse_yaml
 
     document = ComposeDocument(path=path, text=text, ignores=inline_ignores(text))
     try:
-        document.data = _yaml().load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        problem = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
-        document.parse_error = ParseError(line, column, f"not valid YAML: {problem}")
-    except YAMLError as exc:
-        document.parse_error = ParseError(1, 1, f"not valid YAML: {str(exc).splitlines()[0] if str(exc) else exc!r}")
+        document.data = parse_yaml(text, path)
+    except LoadError as exc:
+        document.parse_error = ParseError(exc.line or 1, exc.column or 1, exc.message)
     else:
         document.parse_error = _shape_error(document.data)
     return document
@@ -123,11 +97,12 @@ def _shape_error(data: object) -> ParseError | None:
 
 
 def load(path: Path) -> ComposeDocument:
-    """Parse `path`. Invalid YAML or bytes that are not UTF-8 become `parse_error`, not an exception."""
-    raw = path.read_bytes()
+    """Parse `path`. A file that cannot be read, invalid YAML, or bytes that are not UTF-8 become
+    `parse_error`, not an exception."""
+    from composegen.compose.load import LoadError, decode, read_bytes
+
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return ComposeDocument(path=path, text="", parse_error=ParseError(line, 1, "not valid UTF-8 text"))
+        text = decode(read_bytes(path, "compose file"), path)
+    except LoadError as exc:
+        return ComposeDocument(path=path, text="", parse_error=ParseError(exc.line or 1, exc.column or 1, exc.message))
     return parse_text(path, text)

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from composegen.compose.model import SHELLS, command_words, parse_volume
+
 OFFICIAL = "official"
 COMPATIBLE = "compatible"
 OTHER_CONTRACT = "other-contract"
@@ -167,16 +169,12 @@ def classify(ref: ImageRef) -> tuple[str, str] | None:
     return None
 
 
-_SHELLS = {"sh", "bash", "ash", "dash", "/bin/sh", "/bin/bash", "/bin/ash", "/bin/dash"}
-
-
 def runs_client_only(service: object) -> bool:
     """The service runs a Postgres image only for its client tools (`entrypoint: sh -c "pg_dump ..."`:
-    a backup or migration job): it holds no data. Only an inline shell counts; a script may start the server."""
-    entrypoint = service.get("entrypoint") if hasattr(service, "get") else None
-    words = entrypoint.split() if isinstance(entrypoint, str) else [str(w) for w in entrypoint or []] \
-        if isinstance(entrypoint, list) else []
-    return len(words) >= 2 and words[0] in _SHELLS and words[1] == "-c"
+    a backup or migration job, the e2e harness's stand-in app): it holds no data, needs no dump setup
+    and has no dumps. Only an inline shell counts; a wrapper script may well start the server."""
+    words = command_words(service.get("entrypoint") if hasattr(service, "get") else None)
+    return len(words) >= 2 and words[0] in SHELLS and words[1] == "-c"
 
 
 def _services(doc: object) -> dict:
@@ -259,50 +257,24 @@ def _volume_line(volumes: object, index: int) -> int:
         return 0
 
 
-def split_volume_spec(spec: str) -> list[str]:
-    """`src:dst[:mode]` split on the colons that are not inside `${...}` (`${DIR:-./db}:/var/lib/...`)."""
-    parts, depth, current = [], 0, ""
-    index = 0
-    while index < len(spec):
-        char = spec[index]
-        if spec.startswith("${", index):
-            depth += 1
-        elif char == "}" and depth:
-            depth -= 1
-        if char == ":" and not depth:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-        index += 1
-    parts.append(current)
-    return parts
-
-
 def data_mounts(service: object, pgdata: str) -> tuple[DataMount, ...]:
     volumes = service.get("volumes") if hasattr(service, "get") else None
     if not isinstance(volumes, list):
         return ()
     found = []
     for index, item in enumerate(volumes):
+        parsed = parse_volume(item)
+        if parsed is None:
+            continue
+        source, target, long_kind = parsed
         if isinstance(item, str):
-            parts = split_volume_spec(item)
-            if len(parts) == 1:
-                source, target, kind = None, parts[0], "anonymous"
-            else:
-                source, target = parts[0], parts[1]
-                kind = "bind" if source.startswith((".", "/", "~", "$")) else "volume"
-        elif hasattr(item, "get") and item.get("target"):
-            kind = str(item.get("type") or "volume")
+            kind = "anonymous" if source is None else "bind" if source.startswith((".", "/", "~", "$")) else "volume"
+        else:
+            kind = long_kind or "volume"
             if kind not in ("volume", "bind"):
                 continue  # tmpfs, npipe, cluster: nothing persists there
-            source = item.get("source")
-            source = None if source is None else str(source)
-            target = str(item["target"])
             if kind == "volume" and source is None:
                 kind = "anonymous"
-        else:
-            continue
         target = _normalise_path(interpolate_defaults(target) or target)
         if _holds_data(target, pgdata):
             found.append(DataMount(kind, source, target, _volume_line(volumes, index), index))
@@ -358,5 +330,5 @@ __all__ = [
     "OFFICIAL", "COMPATIBLE", "OTHER_CONTRACT", "DEFAULT_PGDATA", "IMAGE_VOLUME_PATHS",
     "ImageRef", "DataMount", "PostgresService",
     "find_postgres_services", "classify", "parse_image", "interpolate_defaults", "environment_value",
-    "pgdata_of", "data_mounts", "split_volume_spec", "runs_client_only",
+    "pgdata_of", "data_mounts", "runs_client_only",
 ]

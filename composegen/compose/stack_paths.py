@@ -6,22 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from composegen import stack
-from composegen.detect import split_volume_spec
+from composegen.compose.model import volume_entries
 
 
 def mount_source(service: object, target: str) -> tuple[int, str | None] | None:
     """(index in `volumes`, host source) of the mount at `target`, or None."""
-    volumes = service.get("volumes") if hasattr(service, "get") else None
-    if not isinstance(volumes, list):
-        return None
-    for index, item in enumerate(volumes):
-        if isinstance(item, str):
-            parts = split_volume_spec(item)
-            if len(parts) > 1 and parts[1].rstrip("/") == target:
-                return index, parts[0]
-        elif hasattr(item, "get") and str(item.get("target", "")).rstrip("/") == target:
-            source = item.get("source")
-            return index, None if source is None else str(source)
+    for entry in volume_entries(service):
+        if entry.target == target:
+            return entry.index, entry.source
     return None
 
 

@@ -6,8 +6,32 @@ import re
 from dataclasses import dataclass
 
 from composegen import stack
-from composegen.detect import split_volume_spec
-from composegen.lint.positions import Position, item_position, key_position
+from composegen.compose.positions import Position, item_position, key_position
+
+
+# Shells whose `-c` runs an inline script (a client-only job when that is the entrypoint).
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "/bin/sh", "/bin/bash", "/bin/ash", "/bin/dash", "/usr/bin/env"})
+
+
+def split_volume_spec(spec: str) -> list[str]:
+    """`src:dst[:mode]` split on the colons that are not inside `${...}` (`${DIR:-./db}:/var/lib/...`)."""
+    parts, depth, current = [], 0, ""
+    index = 0
+    while index < len(spec):
+        char = spec[index]
+        if spec.startswith("${", index):
+            depth += 1
+        elif char == "}" and depth:
+            depth -= 1
+        if char == ":" and not depth:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+        index += 1
+    parts.append(current)
+    return parts
+
 
 
 @dataclass(frozen=True)
@@ -23,6 +47,7 @@ class VolumeEntry:
     target: str
     position: Position
     kind: str | None = None  # long syntax `type:` (bind, volume, tmpfs, ...); None for the short syntax
+    index: int = 0  # in the service's `volumes` list
 
 
 def env_entries(service: object) -> list[EnvEntry]:
@@ -44,26 +69,34 @@ def _strip_trailing_slash(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
+def parse_volume(item: object) -> tuple[str | None, str, str | None] | None:
+    """(source, target, long-syntax `type`) of one `volumes:` entry, both syntaxes; None when it is not one.
+
+    Short syntax: `src:dst`, `src:dst:mode`, or `dst` alone (an anonymous volume: source None).
+    Targets lose a trailing slash; sources are as written.
+    """
+    if isinstance(item, str):
+        parts = split_volume_spec(item.strip())
+        if len(parts) == 1:
+            return None, _strip_trailing_slash(parts[0]), None
+        return parts[0], _strip_trailing_slash(parts[1]), None
+    if hasattr(item, "get") and item.get("target"):
+        source, kind = item.get("source"), item.get("type")
+        return (None if source is None else str(source), _strip_trailing_slash(str(item["target"])),
+                None if kind is None else str(kind))
+    return None
+
+
 def volume_entries(service: object) -> list[VolumeEntry]:
     volumes = service.get("volumes") if hasattr(service, "get") else None
     if not isinstance(volumes, list):
         return []
     entries: list[VolumeEntry] = []
     for index, item in enumerate(volumes):
-        position = item_position(volumes, index)
-        if isinstance(item, str):
-            parts = split_volume_spec(item)
-            # `src:dst`, `src:dst:mode`, or `dst` alone (an anonymous volume).
-            if len(parts) == 1:
-                entries.append(VolumeEntry(None, _strip_trailing_slash(parts[0]), position))
-            else:
-                entries.append(VolumeEntry(parts[0], _strip_trailing_slash(parts[1]), position))
-        elif hasattr(item, "get") and item.get("target"):
-            source = item.get("source")
-            kind = item.get("type")
-            entries.append(VolumeEntry(None if source is None else str(source),
-                                       _strip_trailing_slash(str(item["target"])), position,
-                                       None if kind is None else str(kind)))
+        parsed = parse_volume(item)
+        if parsed is not None:
+            source, target, kind = parsed
+            entries.append(VolumeEntry(source, target, item_position(volumes, index), kind, index))
     return entries
 
 
@@ -79,6 +112,17 @@ def command_words(value: object) -> list[str]:
 def runs_composegen_entrypoint(service: object) -> bool:
     """The service starts the utils/ scripts: the part of the setup the other checks build on."""
     return command_words(service.get("entrypoint"))[:1] == stack.ENTRYPOINT
+
+
+# pg_dump / pg_dumpall anywhere, or a script whose name is dump (the seed's `/utils/dump`), also inside
+# a `CMD-SHELL` string.
+_RUNS_DUMP = re.compile(r"\bpg_dump(all)?\b|(^|[\s/])dump(\.sh)?(\s|$)")
+
+
+def healthcheck_runs_a_dump(healthcheck: object) -> bool:
+    """The seed's pattern: a dump taken as the healthcheck."""
+    test = healthcheck.get("test") if hasattr(healthcheck, "get") else None
+    return bool(_RUNS_DUMP.search(" ".join(command_words(test))))
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
@@ -99,6 +143,6 @@ def duration_seconds(value: object) -> float | None:
 
 
 __all__ = [
-    "EnvEntry", "VolumeEntry", "env_entries", "volume_entries", "command_words",
-    "runs_composegen_entrypoint", "duration_seconds",
+    "SHELLS", "split_volume_spec", "parse_volume", "EnvEntry", "VolumeEntry", "env_entries", "volume_entries", "command_words",
+    "runs_composegen_entrypoint", "duration_seconds", "healthcheck_runs_a_dump",
 ]

@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 from composegen.errors import UserError
-from composegen.lint import git
-from composegen.lint.gitignore_reader import IgnoreRules
+from composegen.compose import git
+from composegen.compose.gitignore_reader import IgnoreRules
 
 COMPOSE_FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 SKIPPED_FOLDERS = {".git"}
@@ -41,6 +41,18 @@ def _files_under(folder: Path, patterns: tuple[str, ...]) -> list[Path]:
         path for path in listed
         if _matches(path.name, patterns) and ".git" not in path.relative_to(folder).parts and path.is_file()
     )
+
+
+def compose_file_in(path: Path) -> Path:
+    """`path` itself, or for a folder its compose file (the names Compose looks for, in its order)."""
+    path = Path(path)
+    if path.is_dir():
+        for name in COMPOSE_FILE_NAMES:
+            if (path / name).is_file():
+                return path / name
+        raise UserError(f"{path}: is a folder with no compose file ({' / '.join(COMPOSE_FILE_NAMES)}); "
+                        f"give the compose file")
+    return path
 
 
 def compose_files(paths: list[Path], patterns: tuple[str, ...] = COMPOSE_FILE_NAMES) -> list[Path]:
