@@ -97,7 +97,7 @@ def postgres_image(image: str, where: str = "--postgres-image", version: int | N
                    version_where: str = "--postgres-version") -> str:
     """An image that keeps the official image's contract, of a supported major, and of `version` when
     both are given (its tag naming another major would silently win over `version`)."""
-    from composegen.detect import OTHER_CONTRACT, classify, parse_image
+    from composegen.compose.detect import OTHER_CONTRACT, classify, parse_image
 
     pattern = _image_pattern()
     if not isinstance(image, str) or not pattern.search(image):
