@@ -48,6 +48,13 @@ def guarded_services(compose_file: Path) -> list[Guarded]:
         for found in document.postgres_services()
         if found.patchable and runs_composegen_entrypoint(found.mapping)
     ]
+    folders: dict[Path, list[str]] = {}
+    for one in guarded:
+        folders.setdefault(one.data_dir.resolve(), []).append(one.service)
+    for folder, names in folders.items():
+        if len(names) > 1:
+            raise UserError(f"{compose_file}: services {', '.join(names)} share the dumps folder {folder}: a dump of "
+                            f"one cannot confirm the other's; run composegen patch {compose_file} (each gets its own)")
     if not guarded:
         raise UserError(f"{compose_file}: no Postgres service with composegen's dump setup, so no dump to "
                         f"confirm (use docker compose down, or composegen patch {compose_file} first)")
@@ -110,7 +117,8 @@ def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, pr
 
     # The record's time has one-second resolution: compare from the start of this second, and also
     # require the record file itself to be rewritten (a record from earlier in the same second is not enough).
-    data_dirs = list(dict.fromkeys(g.data_dir for g in guarded))
+    owner = {g.data_dir: g.service for g in guarded}  # one service per folder (guarded_services checks)
+    data_dirs = list(owner)
     before_stop = {data_dir: dump_record.record_identity(data_dir) for data_dir in data_dirs}
     stop_began = clock().replace(microsecond=0)
     report(f"stopping {compose_file} (waits for the stop-time dump of {names})")
@@ -122,9 +130,9 @@ def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, pr
     for data_dir in data_dirs:
         problem = confirm_stop_dump(data_dir, stop_began, before_stop[data_dir])
         if problem:
-            problems.append(problem)
+            problems.append(f"'{owner[data_dir]}': {problem}")
         else:
-            report(f"confirmed: a good dump in {data_dir} from this stop")
+            report(f"confirmed: a good dump of '{owner[data_dir]}' in {data_dir} from this stop")
     if problems:
         for problem in problems:
             report(f"not removing the containers: {problem}")

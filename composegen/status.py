@@ -166,6 +166,21 @@ def collect(paths: list[Path], max_age: timedelta = DEFAULT_MAX_AGE, now: dateti
         if document.parse_error is not None:
             error = document.parse_error
             raise UserError(f"{compose_file}:{error.line}:{error.column}: {error.message}")
-        for found in document.postgres_services():
-            statuses.append(service_status(compose_file, found, max_age, now))
+        here = [service_status(compose_file, found, max_age, now) for found in document.postgres_services()]
+        _flag_shared_folders(here, compose_file)
+        statuses.extend(here)
     return statuses
+
+
+def _flag_shared_folders(statuses: list[ServiceStatus], compose_file: Path) -> None:
+    """Rule 18: a dumps folder two services share holds a mix; neither's newest dump can be trusted."""
+    users: dict[Path, list[str]] = {}
+    for status in statuses:
+        if status.data_dir is not None:
+            users.setdefault(status.data_dir.resolve(), []).append(status.service)
+    for status in statuses:
+        names = users.get(status.data_dir.resolve(), []) if status.data_dir is not None else []
+        others = [name for name in names if name != status.service]
+        if others:
+            status.problems.append(f"shares its dumps folder {status.data_dir} with {', '.join(others)}: the newest "
+                                   f"dump there may be another service's (run: composegen patch {compose_file})")

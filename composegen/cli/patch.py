@@ -11,7 +11,8 @@ from composegen import stack
 
 @click.command("patch")
 @click.argument("compose_file", type=click.Path(path_type=Path, dir_okay=True))
-@click.option("--service", "service", metavar="NAME", help="The Postgres service to patch (when the file has several).")
+@click.option("--service", "service", metavar="NAME", help="Patch only this Postgres service (default: every "
+              "Postgres service of the file, each with its own dumps folder).")
 @click.option("--dry-run", is_flag=True, help="Print the diff of the compose file and the utils/ files it would write; write nothing.")
 @click.option("--check", is_flag=True, help="Exit 1 when the file is not patched or utils/ is stale, 0 when up to date; write nothing.")
 @click.option("--migrate", is_flag=True, help="Dump the running database into data/ first, then patch (for a service whose data is in a volume).")
@@ -47,12 +48,13 @@ def command(compose_file: Path, service: str | None, dry_run: bool, check: bool,
 
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
+    names = ", ".join(f"'{name}'" for name in result.services)
     if check:
         if result.up_to_date:
-            click.echo(f"{result.path}: service '{result.service}' is patched and utils/ is up to date")
+            click.echo(f"{result.path}: {_services_word(result.services)} {names} {'is' if len(result.services) == 1 else 'are'} patched and utils/ is up to date")
             return
-        if result.compose_changed:
-            click.echo(f"{result.path}: service '{result.service}' is not patched")
+        for name in result.changed_services:
+            click.echo(f"{result.path}: service '{name}' is not patched")
         if result.utils_changed:
             click.echo(f"{result.path}: utils/ is stale or missing: {', '.join(result.utils_changed)}")
         raise click.exceptions.Exit(1)
@@ -63,14 +65,19 @@ def command(compose_file: Path, service: str | None, dry_run: bool, check: bool,
         if result.up_to_date:
             click.echo(f"{result.path}: already patched, nothing to do")
         return
-    if result.dump is not None:
-        click.echo(f"dumped the database into {result.dump}")
+    for dump in result.dumps:
+        click.echo(f"dumped the database into {dump}")
     if result.up_to_date:
         click.echo(f"{result.path}: already patched, utils/ up to date: nothing changed")
         return
-    if result.compose_changed:
-        click.echo(f"{result.path}: patched service '{result.service}'")
-    else:
-        click.echo(f"{result.path}: already patched")
+    for name in result.services:
+        if name in result.changed_services:
+            click.echo(f"{result.path}: patched service '{name}' (dumps in {result.dumps_folders[name]})")
+        else:
+            click.echo(f"{result.path}: service '{name}' already patched")
     if result.utils_changed:
         click.echo(f"updated utils/: {', '.join(result.utils_changed)}")
+
+
+def _services_word(names: list[str]) -> str:
+    return "service" if len(names) == 1 else "services"

@@ -23,6 +23,12 @@ from composegen.service_block import RuntimeOptions, emit_key, postgres_service_
 
 SETUP_VOLUMES = (stack.VOLUME_DUMPS, stack.VOLUME_UTILS, stack.VOLUME_RESTORE)
 _SETUP_TARGETS = {split_volume_spec(spec)[1] for spec in SETUP_VOLUMES}
+
+
+def setup_volumes(dumps_folder: str) -> tuple[str, ...]:
+    """The setup's mounts with the service's own dumps folder (rule 18: `./data`, or `./data/<service>`)."""
+    dumps = f"{dumps_folder}:{stack.CONTAINER_DUMPS}"
+    return tuple(dumps if spec == stack.VOLUME_DUMPS else spec for spec in SETUP_VOLUMES)
 _INITDB_DIR = "/docker-entrypoint-initdb.d"
 _MIN_GRACE_SECONDS = 300.0
 
@@ -34,7 +40,8 @@ class Plan:
 
 
 def plan_service(source: SourceLines, services_node: Node, service: PostgresService, options: RuntimeOptions,
-                 *, remove_data_mounts: bool, shared_anchors: frozenset[str] = frozenset()) -> Plan:
+                 *, remove_data_mounts: bool, shared_anchors: frozenset[str] = frozenset(),
+                 dumps_folder: str = "./data") -> Plan:
     """`shared_anchors`: anchors that aliases refer to; text defining one of them is never changed
     (another service would change with it)."""
     node = services_node.get(service.name)
@@ -49,14 +56,15 @@ def plan_service(source: SourceLines, services_node: Node, service: PostgresServ
         if shared:
             raise UserError(f"service '{service.name}' defines &{shared[0]}, which other keys reuse: patching it would "
                             f"change them too; move the anchor to an x- field, then patch again")
-        return _plan_flow_service(source, key_node, node, service, options, remove_data_mounts=remove_data_mounts)
-    editor = _ServiceEditor(source, key_node, node, service, options, shared_anchors)
+        return _plan_flow_service(source, key_node, node, service, options, remove_data_mounts=remove_data_mounts,
+                                  dumps_folder=dumps_folder)
+    editor = _ServiceEditor(source, key_node, node, service, options, shared_anchors, dumps_folder)
     editor.run(remove_data_mounts)
     return editor.plan
 
 
 def _plan_flow_service(source: SourceLines, key_node: Node, node: Node, service: PostgresService,
-                       options: RuntimeOptions, *, remove_data_mounts: bool) -> Plan:
+                       options: RuntimeOptions, *, remove_data_mounts: bool, dumps_folder: str) -> Plan:
     """A service written `db: {image: postgres:16, ...}`: rewritten in block style with the setup.
 
     Its lines are rewritten whole (they are the service's own lines); the rest of the file stays.
@@ -86,7 +94,8 @@ def _plan_flow_service(source: SourceLines, key_node: Node, node: Node, service:
     services_node = tree.get("services") if col else tree
     [snippet_service] = [s for s in find_postgres_services(data if col else {"services": data})
                          if s.name == service.name]
-    inner = plan_service(snippet, services_node, snippet_service, options, remove_data_mounts=remove_data_mounts)
+    inner = plan_service(snippet, services_node, snippet_service, options, remove_data_mounts=remove_data_mounts,
+                         dumps_folder=dumps_folder)
     patched = apply_edits(snippet, inner.edits)
     lines = [patched.body(index) for index in range(1 if col else 0, len(patched.lines))]
     comment = after_value.strip()
@@ -125,8 +134,10 @@ def healthcheck_is_off(healthcheck: object) -> bool:
 
 class _ServiceEditor:
     def __init__(self, source: SourceLines, key_node: Node, node: Node, service: PostgresService,
-                 options: RuntimeOptions, shared_anchors: frozenset[str] = frozenset()) -> None:
+                 options: RuntimeOptions, shared_anchors: frozenset[str] = frozenset(),
+                 dumps_folder: str = "./data") -> None:
         self.source = source
+        self.setup_volumes = setup_volumes(dumps_folder)
         self.shared_anchors = shared_anchors
         self.node = node
         self.data = service.mapping
@@ -293,7 +304,7 @@ class _ServiceEditor:
             if index in data_mount_indexes:
                 return True
             text = item.strip() if isinstance(item, str) else None
-            if text in SETUP_VOLUMES:
+            if text in self.setup_volumes:
                 return False
             target = _volume_target(item)
             if target in _SETUP_TARGETS:
@@ -304,7 +315,7 @@ class _ServiceEditor:
 
         drop = [index for index, item in enumerate(items) if unwanted(index, item)]
         present = {item.strip() for item in items if isinstance(item, str)}
-        missing = [spec for spec in SETUP_VOLUMES if spec not in present]
+        missing = [spec for spec in self.setup_volumes if spec not in present]
         if not drop and not missing:
             return
         own = self._own("volumes")

@@ -42,12 +42,14 @@ class PatchRequest:
 @dataclass
 class PatchResult:
     path: Path
-    service: str
+    services: list[str]  # the services patched (or checked), in file order
+    changed_services: list[str]  # those whose setup needs (or got) changes
     compose_changed: bool  # the compose file needs (or got) changes
     diff: str  # unified diff of the compose file ("" when unchanged)
     utils_changed: list[str]  # utils/ files written (or that would be): new or different from today's
     notes: list[str] = field(default_factory=list)
-    dump: Path | None = None  # the migration dump taken before patching
+    dumps: list[Path] = field(default_factory=list)  # the migration dumps taken before patching
+    dumps_folders: dict[str, str] = field(default_factory=dict)  # service -> its dumps folder (rule 18)
     written: bool = False
 
     @property
@@ -84,7 +86,8 @@ def load_compose(path: Path) -> LoadedCompose:
     return LoadedCompose(path, raw, SourceLines.from_text(text), data, tree)
 
 
-def choose_service(loaded: LoadedCompose, name: str | None) -> PostgresService:
+def choose_services(loaded: LoadedCompose, name: str | None) -> list[PostgresService]:
+    """The services to patch: `name`, or every Postgres service composegen can patch (rule 18)."""
     found = find_postgres_services(loaded.data)
     path = loaded.path
     if name is not None:
@@ -93,21 +96,18 @@ def choose_service(loaded: LoadedCompose, name: str | None) -> PostgresService:
             if name in loaded.data["services"]:
                 raise UserError(f"{path}: service '{name}' does not run a Postgres image composegen knows")
             raise UserError(f"{path}: no service '{name}'")
-        chosen = matches[0]
+        chosen = matches
     else:
-        patchable = [service for service in found if service.patchable]
-        if not patchable:
+        chosen = [service for service in found if service.patchable]
+        if not chosen:
             others = "; ".join(f"'{s.name}' ({s.image}): {s.reason}" for s in found)
             if others:
                 raise UserError(f"{path}: no Postgres service composegen can patch: {others}")
             raise UserError(f"{path}: no Postgres service found")
-        if len(patchable) > 1:
-            names = ", ".join(s.name for s in patchable)
-            raise UserError(f"{path}: {len(patchable)} Postgres services ({names}): choose one with --service NAME")
-        chosen = patchable[0]
-    if not chosen.patchable:
-        raise UserError(f"{path}: service '{chosen.name}' ({chosen.image}) is not patched: {chosen.reason}")
-    _refuse_incompatible(path, chosen)
+    for service in chosen:
+        if not service.patchable:
+            raise UserError(f"{path}: service '{service.name}' ({service.image}) is not patched: {service.reason}")
+        _refuse_incompatible(path, service)
     return chosen
 
 
@@ -195,6 +195,7 @@ def effective_options(request: PatchRequest, service: PostgresService) -> Runtim
 
 def patch(request: PatchRequest) -> PatchResult:
     from composegen import validate
+    from composegen.compose import dumps_layout
 
     path = compose_file_in(Path(request.path))
     if request.schedule is not None:
@@ -204,64 +205,117 @@ def patch(request: PatchRequest) -> PatchResult:
     if request.migrate and request.fresh:
         raise UserError("--migrate and --fresh exclude each other: --migrate dumps existing data, --fresh says there is none")
     loaded = load_compose(path)
-    service = choose_service(loaded, request.service)
+    services = choose_services(loaded, request.service)
     folder = path.parent if str(path.parent) else Path(".")
+    # Rule 18: the layout is decided over every Postgres service of the file, so patching one at a
+    # time (--service) gives the same folders as patching all at once.
+    every = [s for s in find_postgres_services(loaded.data) if s.patchable]
+    layout = dumps_layout.assign([(s.name, s.mapping) for s in every])
 
-    options = effective_options(request, service)
-    plan = plan_service(loaded.source, loaded.tree.get("services"), service, options,
-                        remove_data_mounts=True, shared_anchors=frozenset(aliased_anchors(loaded.tree)))
+    shared_anchors = frozenset(aliased_anchors(loaded.tree))
+    edits, notes, changed, options_of = [], [], [], {}
     before = loaded.source.text()
-    after = apply_edits(loaded.source, plan.edits).text()
-    # Data the patched service would not start from: only asked while the setup is missing (and not by
+    for service in services:
+        options_of[service.name] = options = effective_options(request, service)
+        plan = plan_service(loaded.source, loaded.tree.get("services"), service, options, remove_data_mounts=True,
+                            shared_anchors=shared_anchors, dumps_folder=layout[service.name].folder)
+        if plan.edits:
+            changed.append(service.name)
+        edits.extend(plan.edits)
+        notes.extend(plan.notes)
+    after = apply_edits(loaded.source, edits).text()
+    notes.extend(_moved_dumps_notes([layout[s.name] for s in services], path))
+    # Data the patched services would not start from: only asked while the setup is missing (and not by
     # --check, whose answer does not depend on it).
-    risk = migrate.data_at_risk(service, folder) if after != before and not request.check else None
+    risks = {}
+    if not request.check:
+        for service in services:
+            if service.name in changed:
+                risk = migrate.data_at_risk(service, folder)
+                if risk is not None:
+                    risks[service.name] = risk
     utils = _changed_utils(folder)
-    result = PatchResult(path, service.name, after != before, unified_diff(path, before, after), sorted(utils),
-                         list(plan.notes))
+    result = PatchResult(path, [s.name for s in services], changed, after != before,
+                         unified_diff(path, before, after), sorted(utils), notes,
+                         dumps_folders={s.name: layout[s.name].folder for s in services})
     if request.check or request.dry_run:
-        if risk is not None:
+        for name, risk in risks.items():
             how = "--migrate" if risk.containers else "--migrate (with the stack running) or --fresh"
-            result.notes.append(f"service '{service.name}' keeps its data in {risk.description}: the real patch "
-                                f"needs {how}")
+            result.notes.append(f"service '{name}' keeps its data in {risk.description}: the real patch needs {how}")
         return result
     if after == before and not utils:
         return result
 
-    container = None
-    if risk is not None and not request.fresh:
+    containers = {}
+    if risks and not request.fresh:
         if not request.migrate:
+            name, risk = next(iter(risks.items()))
             raise migrate.MigrationRequired(
-                f"{path}: service '{service.name}' keeps its only copy of the data in {risk.description}: "
-                f"after the patch it would start empty; nothing changed", migrate.migration_commands(path, service.name))
-        container = migrate.running_container(risk, path, service.name)
+                f"{path}: service '{name}' keeps its only copy of the data in {risk.description}: "
+                f"after the patch it would start empty; nothing changed", migrate.migration_commands(path, name))
+        containers = {name: migrate.running_container(risk, path, name) for name, risk in risks.items()}
     _check_writable(folder)
 
-    data_dir = folder / "data"
-    created_data = False
-    if not data_dir.exists():
-        data_dir.mkdir(mode=stack.DATA_DIR_MODE)
-        created_data = True
-    if container is not None:
-        try:
-            result.dump = migrate.take_dump(container.id, data_dir, options.compression)
-        except BaseException:
-            if created_data:
-                data_dir.rmdir()
-            raise
-        result.notes.append(migrate.old_data_note(risk, service, container.id))
-        result.notes.append("writes made after this dump are not in it: recreate the service now (`docker compose up "
-                            "-d`); for a cut-over that loses no write, stop the services writing to it before "
-                            "`patch --migrate`")
-    elif risk is not None and request.fresh:
-        result.notes.append(migrate.old_data_note(risk, service, None))
-    if data_dir.stat().st_mode & 0o777 & ~stack.DATA_DIR_MODE:
-        os.chmod(data_dir, stack.DATA_DIR_MODE)  # dumps are private (the seed's ./data is 0755)
+    created: list[Path] = []
+    try:
+        for service in services:
+            data_dir = _dumps_dir(folder, layout[service.name].folder, created)
+            container = containers.get(service.name)
+            if container is not None:
+                result.dumps.append(migrate.take_dump(container.id, data_dir, options_of[service.name].compression))
+                result.notes.append(migrate.old_data_note(risks[service.name], service, container.id))
+                result.notes.append(f"writes made to '{service.name}' after this dump are not in it: recreate the "
+                                    f"service now (`docker compose up -d`); for a cut-over that loses no write, stop "
+                                    f"the services writing to it before `patch --migrate`")
+            elif service.name in risks and request.fresh:
+                result.notes.append(migrate.old_data_note(risks[service.name], service, None))
+    except BaseException:
+        for made in reversed(created):
+            try:
+                made.rmdir()
+            except OSError:
+                pass
+        raise
     _write_utils(folder, utils)
     if after != before:
         # Through a symlink, the file it points to is replaced (the link stays a link).
         atomic_write(Path(os.path.realpath(path)), after.encode("utf-8"))
     result.written = True
     return result
+
+
+def _dumps_dir(folder: Path, written: str, created: list[Path]) -> Path:
+    """The service's dumps folder on the host, made private (dumps hold the whole database)."""
+    data_dir = folder / written if not written.startswith("/") else Path(written)
+    for part in reversed([data_dir, *data_dir.parents]):
+        if part == folder or part in folder.parents or part.exists():
+            continue
+        part.mkdir(mode=stack.DATA_DIR_MODE)
+        created.append(part)
+    if data_dir.stat().st_mode & 0o777 & ~stack.DATA_DIR_MODE:
+        os.chmod(data_dir, stack.DATA_DIR_MODE)  # dumps are private (the seed's ./data is 0755)
+    return data_dir
+
+
+def _moved_dumps_notes(assignments: list, path: Path) -> list[str]:
+    """What the user does so that each service's dumps end up in its own folder (nothing is moved or
+    deleted here: which dump belongs to which service is known only to the running containers)."""
+    notes = []
+    for assignment in assignments:
+        if not assignment.moves:
+            continue
+        name, old, new = assignment.service, assignment.previous, assignment.folder
+        if assignment.shared_with:
+            others = ", ".join(f"'{other}'" for other in assignment.shared_with)
+            notes.append(f"service '{name}' shared its dumps folder {old} with {others}: its dumps now go to {new}; "
+                         f"the dumps in {old} are left as they are (they mix services)")
+        else:
+            notes.append(f"service '{name}' now keeps its dumps in {new} (it was {old}, which is now the parent of "
+                         f"every service's folder); its dumps in {old} are left as they are")
+        notes.append(f"before recreating '{name}', give it a fresh dump in its folder: `docker compose -f {path} stop "
+                     f"{name}` (its last dump goes to {old}), move the newest cluster-*.sql.* of {old} that "
+                     f"stop wrote into {new}/, then `docker compose -f {path} up -d {name}`; do one service at a time")
+    return notes
 
 
 def _write_utils(folder: Path, files: dict[str, str]) -> None:

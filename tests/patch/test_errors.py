@@ -24,8 +24,6 @@ def assert_refused(result, compose, before: bytes, *fragments: str) -> None:
     ("services:\n  db:\n    image: postgres:16\n   bad: indent\n", ("compose.yaml:4", "not valid YAML")),
     ("services:\n  db:\n    image: [unclosed\n", ("not valid YAML",)),
     ("services:\n  app:\n    image: nginx\n  dbx:\n    image: dpage/pgadmin4\n", ("no Postgres service found",)),
-    ("services:\n  a:\n    image: postgres:16\n  b:\n    image: postgis/postgis:16-3.4\n",
-     ("2 Postgres services (a, b)", "--service")),
     ("services:\n  pg:\n    image: bitnami/postgresql:16\n", ("/bitnami/postgresql",)),
     ("services:\n  db:\n    image: postgres:16\n    user: '999:999'\n", ("runs as user",)),
     ("services:\n  db:\n    image: postgres:16\n    services: 1\n  db: {}\n", ("YAML",)),

@@ -12,6 +12,7 @@ from composegen.lint.rules import (
     no_restart_policy,
     other_contract_image,
     pgdata_mount,
+    shared_dumps_folder,
     short_stop_grace_period,
     stop_signal_kill,
     unpinned_image,
@@ -35,6 +36,7 @@ ALL_RULES: list[Rule] = [
         data_not_ignored,
         no_restart_policy,
         other_contract_image,
+        shared_dumps_folder,
     )
 ]
 
