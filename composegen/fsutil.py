@@ -37,13 +37,20 @@ def atomic_write(path: Path, data: str | bytes, mode: int | None = None) -> None
         raise
 
 
-def write_tree(target: Path, files: dict[str, tuple[str | bytes | None, int]], *, replace: bool) -> None:
+def write_tree(
+    target: Path,
+    files: dict[str, tuple[str | bytes | None, int]],
+    *,
+    replace: bool,
+    owners: dict[str, tuple[int, int]] | None = None,
+) -> None:
     """Create folder `target` holding `files` ({relative path: (content or None for a folder, mode)}).
 
     The tree is built in a sibling temporary folder and renamed into place, so either the whole
     folder appears or nothing does. Without `replace`, an existing empty `target` is replaced (the
     rename itself refuses a non-empty one, so nothing that appeared meanwhile is lost). With
-    `replace`, an existing `target` is swapped out only after the new tree is complete.
+    `replace`, an existing `target` is swapped out only after the new tree is complete. `owners`
+    ({relative path: (uid, gid)}) gives those entries away before the rename (needs root).
     """
     target = Path(target).resolve()
     parent = target.parent
@@ -65,6 +72,8 @@ def write_tree(target: Path, files: dict[str, tuple[str | bytes | None, int]], *
                 handle.flush()
                 os.fsync(handle.fileno())
             os.chmod(dest, mode)
+        for rel, (uid, gid) in sorted((owners or {}).items()):
+            os.chown(staging / rel, uid, gid)
         os.chmod(staging, 0o755)
         if target.exists() and replace:
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))

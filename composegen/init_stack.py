@@ -9,9 +9,9 @@ of an existing folder one by one (each atomically) and never touches data/ or an
 from __future__ import annotations
 
 import os
-import posixpath
 import re
 import secrets
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -19,7 +19,17 @@ from typing import Callable
 from composegen import stack
 from composegen.errors import UserError
 from composegen.service_block import RuntimeOptions
-from composegen.spec import DB_HOST, PASSWORD_SECRET, ServiceSpec, compose_env_value, compose_literal, interpolation
+from composegen.spec import (
+    CACHE,
+    DB_HOST,
+    MIGRATION,
+    PASSWORD_SECRET,
+    ExtraService,
+    ServiceSpec,
+    compose_env_value,
+    compose_literal,
+    interpolation,
+)
 
 POSTGRES_SERVICE = DB_HOST
 POSTGRES_COMMAND = ["postgres"]  # the official entrypoint's argument; /utils/entrypoint passes it on
@@ -28,6 +38,7 @@ ENV_FILE = ".env"
 GITIGNORE_FILE = ".gitignore"
 FILE_MODE = 0o644
 SECRET_BYTES = 48  # token_urlsafe(48): 64 characters of [A-Za-z0-9_-], safe in URLs, .env and shell
+STATE_DIR_MODE = 0o755  # an app's bind-mounted folder; its owner is the app's uid:gid
 
 # Actions of a planned file.
 CREATE, OVERWRITE, KEEP, ADD_KEYS = "create", "overwrite", "keep", "add missing keys"
@@ -42,9 +53,10 @@ class Overrides:
     schedule: str | None = None
     keep: int | None = None
     compression: str | None = None
+    url: str | None = None  # the public base URL (checked by spec.check_public_url)
 
     def as_options(self) -> dict:
-        return {key: value for key, value in self.__dict__.items() if value is not None}
+        return {key: value for key, value in self.__dict__.items() if value is not None and key != "url"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,7 @@ class PlannedFile:
     content: str | None
     mode: int
     action: str
+    owner: str = ""  # uid:gid a folder must belong to ("" = whoever runs init)
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,16 @@ class Plan:
     target: Path
     files: tuple[PlannedFile, ...]
     into_existing: bool  # True: --force over a non-empty folder
+    url: str = ""  # the public URL the app's variables say
+    url_given: bool = False  # False: the spec's default (localhost), which init says
+    chown_pending: tuple[tuple[str, str], ...] = ()  # (folder, uid:gid) init cannot give away (not root)
+
+    def chown_command(self) -> str:
+        """The one command that gives the app's folders to its user ('' when init did it itself)."""
+        by_owner: dict[str, list[str]] = {}
+        for path, owner in self.chown_pending:
+            by_owner.setdefault(owner, []).append(shlex.quote(str(self.target / path)))
+        return " && ".join(f"sudo chown {owner} {' '.join(paths)}" for owner, paths in by_owner.items())
 
 
 def generate_secret() -> str:
@@ -81,6 +104,7 @@ def resolve_options(spec: ServiceSpec, overrides: Overrides) -> tuple[RuntimeOpt
         if name in checks:
             checks[name](value, "--" + name.replace("_", "-"))
     merged = {**spec.options, **cli_options}
+    _check_postgres_version(spec, overrides, merged)
     runtime = RuntimeOptions(
         schedule=merged.get("schedule", stack.DEFAULT_SCHEDULE),
         keep=merged.get("keep", stack.DEFAULT_KEEP),
@@ -95,8 +119,34 @@ def resolve_options(spec: ServiceSpec, overrides: Overrides) -> tuple[RuntimeOpt
                          else "options.postgres_version")
         validate.postgres_image(image, where, merged.get("postgres_version"), version_where)
     else:
-        image = default_postgres_image(merged.get("postgres_version", stack.DEFAULT_POSTGRES_VERSION))
+        image = default_postgres_image(merged.get("postgres_version", default_postgres_version(spec)))
     return runtime, image
+
+
+def default_postgres_version(spec: ServiceSpec) -> int:
+    """composegen's default major, or the newest the app supports when that is older."""
+    versions = spec.postgres_versions
+    if versions is None or stack.DEFAULT_POSTGRES_VERSION in versions:
+        return stack.DEFAULT_POSTGRES_VERSION
+    return versions.max if stack.DEFAULT_POSTGRES_VERSION > versions.max else versions.min
+
+
+def _check_postgres_version(spec: ServiceSpec, overrides: Overrides, merged: dict) -> None:
+    """A major the app does not support is refused, saying where its range comes from."""
+    versions = spec.postgres_versions
+    version = overrides.postgres_version
+    if version is None:
+        return
+    if versions is not None and version not in versions:
+        raise UserError(
+            f"--postgres-version {version}: {spec.name} supports PostgreSQL {versions.min} to {versions.max} "
+            f"({versions.source})"
+        )
+    if overrides.postgres_image is None and "postgres_image" in spec.options:
+        raise UserError(
+            f"--postgres-version {version}: {spec.name} runs its own Postgres image "
+            f"({spec.options['postgres_image']}); give the matching --postgres-image too"
+        )
 
 
 def default_postgres_image(version: int) -> str:
@@ -113,25 +163,66 @@ def _quoted(text: str):
     return DoubleQuotedScalarString(text)
 
 
-def app_service(spec: ServiceSpec) -> dict[str, object]:
+def _environment(environment: dict, spec: ServiceSpec, where: str, url: str | None) -> dict[str, object]:
+    return {
+        name: _quoted(compose_env_value(value, spec, f"{where}.{name}", url))
+        for name, value in environment.items()
+    }
+
+
+def _healthcheck(healthcheck: dict) -> dict[str, object]:
+    check = dict(healthcheck)
+    check["test"] = [_quoted(compose_literal(part)) for part in check["test"]]
+    return check
+
+
+def _depends_on(spec: ServiceSpec, role: str | None) -> dict[str, object]:
+    """What a service waits for: Postgres healthy, caches up, and (app, workers, cron) the migrations done."""
+    depends: dict[str, object] = {POSTGRES_SERVICE: {"condition": "service_healthy"}}
+    for extra in spec.services:
+        if extra.role == CACHE and role != CACHE:
+            depends[extra.name] = {"condition": "service_healthy" if extra.healthcheck else "service_started"}
+        elif extra.role == MIGRATION and role not in (CACHE, MIGRATION):
+            depends[extra.name] = {"condition": "service_completed_successfully"}
+    return depends
+
+
+def app_service(spec: ServiceSpec, url: str | None = None) -> dict[str, object]:
     """The app's service keys, every value quoted for Compose (`$` doubled, references interpolated)."""
     service: dict[str, object] = {"image": _quoted(spec.image), "restart": stack.RESTART}
     if spec.command:
         service["command"] = [_quoted(compose_literal(arg)) for arg in spec.command]
-    service["depends_on"] = {POSTGRES_SERVICE: {"condition": "service_healthy"}}
+    service["depends_on"] = _depends_on(spec, None)
     if spec.ports:
         service["ports"] = [_quoted(port) for port in spec.ports]
     if spec.volumes:
         service["volumes"] = [_quoted(compose_literal(volume)) for volume in spec.volumes]
     if spec.environment:
-        service["environment"] = {
-            name: _quoted(compose_env_value(value, spec, f"environment.{name}"))
-            for name, value in spec.environment.items()
-        }
+        service["environment"] = _environment(spec.environment, spec, "environment", url)
     if spec.healthcheck:
-        check = dict(spec.healthcheck)
-        check["test"] = [_quoted(compose_literal(part)) for part in check["test"]]
-        service["healthcheck"] = check
+        service["healthcheck"] = _healthcheck(spec.healthcheck)
+    return service
+
+
+def extra_service(spec: ServiceSpec, extra: ExtraService, url: str | None = None) -> dict[str, object]:
+    """An extra service's keys. A migration runs once (restart "no"); workers get the app's environment."""
+    service: dict[str, object] = {
+        "image": _quoted(extra.image or spec.image),
+        "restart": _quoted("no") if extra.role == MIGRATION else stack.RESTART,
+    }
+    if extra.entrypoint:
+        service["entrypoint"] = [_quoted(compose_literal(arg)) for arg in extra.entrypoint]
+    if extra.command:
+        service["command"] = [_quoted(compose_literal(arg)) for arg in extra.command]
+    if extra.role != CACHE:
+        service["depends_on"] = _depends_on(spec, extra.role)
+    if extra.volumes:
+        service["volumes"] = [_quoted(compose_literal(volume)) for volume in extra.volumes]
+    environment = {**(spec.environment if extra.share_app_environment else {}), **extra.environment}
+    if environment:
+        service["environment"] = _environment(environment, spec, f"services.{extra.name}.environment", url)
+    if extra.healthcheck:
+        service["healthcheck"] = _healthcheck(extra.healthcheck)
     return service
 
 
@@ -142,9 +233,12 @@ def postgres_service(spec: ServiceSpec, options: RuntimeOptions, image: str) -> 
     environment = {
         "POSTGRES_USER": _quoted(spec.database_user),
         "POSTGRES_PASSWORD": _quoted(interpolation(PASSWORD_SECRET)),
-        "POSTGRES_DB": _quoted(spec.database_name),
-        **runtime_environment(options),
+        # An app that creates its own database (and installs only then) must not find it made.
+        "POSTGRES_DB": _quoted(spec.database_user if spec.created_by_app else spec.database_name),
     }
+    if spec.initdb_args:
+        environment["POSTGRES_INITDB_ARGS"] = _quoted(compose_literal(spec.initdb_args))
+    environment.update(runtime_environment(options))
     shared = postgres_service_keys()
     # docs/runtime.md's order: image, restart, entrypoint, command, environment, then the rest.
     return {
@@ -157,7 +251,7 @@ def postgres_service(spec: ServiceSpec, options: RuntimeOptions, image: str) -> 
     }
 
 
-def render_compose(spec: ServiceSpec, options: RuntimeOptions, image: str) -> str:
+def render_compose(spec: ServiceSpec, options: RuntimeOptions, image: str, url: str | None = None) -> str:
     from composegen import __version__
     from composegen.render import render
     from composegen.service_block import emit_key
@@ -171,7 +265,8 @@ def render_compose(spec: ServiceSpec, options: RuntimeOptions, image: str) -> st
         app_name=spec.name,
         postgres_name=POSTGRES_SERVICE,
         schedule=options.schedule,
-        app_block=block(app_service(spec)),
+        app_block=block(app_service(spec, url)),
+        extra_blocks=[(extra.name, extra.role, block(extra_service(spec, extra, url))) for extra in spec.services],
         postgres_block=block(postgres_service(spec, options, image)),
     )
 
@@ -200,12 +295,8 @@ def render_gitignore(spec: ServiceSpec) -> str:
     """.env, data/* and the app's bind mounts inside the folder (its state, often with secrets of its own)."""
     from composegen.render import render
 
-    paths = []
-    for volume in spec.volumes:
-        host = posixpath.normpath(volume.split(":", 1)[0])
-        if not host.startswith(("/", "..")) and host != ".":
-            paths.append(gitignore_pattern(f"/{host}/"))
-    return render("gitignore.j2", app_state_paths=list(dict.fromkeys(paths)))
+    paths = [gitignore_pattern(f"/{host}/") for host in spec.state_folders()]
+    return render("gitignore.j2", app_state_paths=paths)
 
 
 def gitignore_pattern(path: str) -> str:
@@ -232,11 +323,16 @@ def plan_init(
     from composegen.utils_scripts import render_utils
 
     from composegen import validate
+    from composegen.spec import check_public_url
 
     target = Path(target)
+    url = check_public_url(overrides.url) if overrides.url is not None else None
     options, image = resolve_options(spec, overrides)
     for index, volume in enumerate(spec.volumes):
         validate.app_mount(volume, f"volumes[{index}]", target)
+    for extra in spec.services:
+        for index, volume in enumerate(extra.volumes):
+            validate.app_mount(volume, f"services.{extra.name}.volumes[{index}]", target)
     into_existing = _check_target(target, force)
 
     existing_env = _read_existing_env(target) if into_existing else None
@@ -246,7 +342,7 @@ def plan_init(
         return OVERWRITE if into_existing and (target / rel).exists() else CREATE
 
     files = [
-        PlannedFile(COMPOSE_FILE, render_compose(spec, options, image), FILE_MODE, action(COMPOSE_FILE)),
+        PlannedFile(COMPOSE_FILE, render_compose(spec, options, image, url), FILE_MODE, action(COMPOSE_FILE)),
         PlannedFile(
             ENV_FILE,
             env_text if env_text is not None else existing_env,
@@ -260,7 +356,22 @@ def plan_init(
         files.append(PlannedFile(f"utils/{name}", content, stack.UTILS_MODE, action(f"utils/{name}")))
     data_exists = into_existing and (target / "data").exists()
     files.append(PlannedFile("data", None, stack.DATA_DIR_MODE, KEEP if data_exists else CREATE))
-    return Plan(target=target, files=tuple(files), into_existing=into_existing)
+    pending = []
+    for folder, owner in spec.state_folders().items():
+        exists = into_existing and (target / folder).is_dir()
+        files.append(PlannedFile(folder, None, STATE_DIR_MODE, KEEP if exists else CREATE, owner))
+        if not exists and owner and not _can_own(owner):
+            pending.append((folder, owner))
+    return Plan(target=target, files=tuple(files), into_existing=into_existing,
+                url=url if url is not None else spec.base_url, url_given=url is not None,
+                chown_pending=tuple(pending))
+
+
+def _can_own(owner: str) -> bool:
+    """True when the folder can belong to `owner` without help: init runs as root (it chowns), the
+    owner is the user running init, or the app runs as root (it can write anywhere)."""
+    uid, gid = (int(part) for part in owner.split(":"))
+    return os.geteuid() == 0 or uid == 0 or (uid, gid) == (os.geteuid(), os.getegid())
 
 
 def _check_target(target: Path, force: bool) -> bool:
@@ -305,9 +416,10 @@ def write_plan(plan: Plan) -> None:
     from composegen.fsutil import atomic_write, write_tree
 
     try:
+        owners = _owners(plan) if os.geteuid() == 0 else {}
         if not plan.into_existing:
             tree = {f.path: (f.content, f.mode) for f in plan.files}
-            write_tree(plan.target, tree, replace=False)
+            write_tree(plan.target, tree, replace=False, owners=owners)
             return
         for planned in plan.files:
             path = plan.target / planned.path
@@ -315,10 +427,21 @@ def write_plan(plan: Plan) -> None:
                 continue
             if planned.content is None:
                 if not path.is_dir():
+                    path.parent.mkdir(parents=True, exist_ok=True)
                     os.mkdir(path, planned.mode)
                     os.chmod(path, planned.mode)
+                    if planned.path in owners:
+                        os.chown(path, *owners[planned.path])
                 continue
             atomic_write(path, planned.content, planned.mode)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise UserError(f"cannot write {plan.target}: {reason}") from None
+
+
+def _owners(plan: Plan) -> dict[str, tuple[int, int]]:
+    return {
+        f.path: tuple(int(part) for part in f.owner.split(":"))
+        for f in plan.files
+        if f.owner and f.action == CREATE
+    }

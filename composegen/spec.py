@@ -6,14 +6,17 @@ specs too, checked by schemas/catalog-entry.schema.json, which extends the spec 
 Values in a spec are literal: they reach the generated files exactly as written. The only way to refer
 to .env is structured, so a `$` or `{` a user writes is never mistaken for a reference:
 `{secret: NAME}` and `{template: "postgres://{db.user}:{db.password}@{db.host}/{db.name}"}`.
+Templates also take the public URL (`{url}`, `{url.host}`, ...): `init --url`, else the spec's base_url.
 """
 
 from __future__ import annotations
 
+import posixpath
 import string
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from composegen.errors import UserError
 
@@ -23,6 +26,51 @@ CATALOG_SCHEMA = "catalog-entry.schema.json"
 DB_HOST = "postgres"  # the Postgres service's name, which is its host name on the stack's network
 DB_PORT = 5432
 PASSWORD_SECRET = "POSTGRES_PASSWORD"
+
+
+# Roles of extra services (schemas/service-spec.schema.json, $defs/extra_service).
+CACHE, WORKER, CRON, MIGRATION = "cache", "worker", "cron", "migration"
+
+
+@dataclass(frozen=True)
+class ExtraService:
+    """A service beside the app. Values still as written, like the app's."""
+
+    name: str
+    role: str
+    image: str = ""  # "" = the app's image
+    runs_as: str = ""  # "" = the app's
+    entrypoint: tuple[str, ...] = ()
+    command: tuple[str, ...] = ()
+    share_app_environment: bool = True
+    volumes: tuple[str, ...] = ()
+    environment: dict = field(default_factory=dict)
+    healthcheck: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_document(cls, name: str, doc: dict) -> ExtraService:
+        return cls(
+            name=name,
+            role=doc["role"],
+            image=doc.get("image", ""),
+            runs_as=doc.get("runs_as", ""),
+            entrypoint=tuple(doc.get("entrypoint", ())),
+            command=tuple(doc.get("command", ())),
+            share_app_environment=doc.get("share_app_environment", doc["role"] != CACHE),
+            volumes=tuple(doc.get("volumes", ())),
+            environment=dict(doc.get("environment", {})),
+            healthcheck=dict(doc.get("healthcheck", {})),
+        )
+
+
+@dataclass(frozen=True)
+class VersionRange:
+    min: int
+    max: int
+    source: str
+
+    def __contains__(self, version: int) -> bool:
+        return self.min <= version <= self.max
 
 
 @dataclass(frozen=True)
@@ -42,6 +90,28 @@ class ServiceSpec:
     healthcheck: dict = field(default_factory=dict)
     secrets: tuple[str, ...] = ()
     options: dict = field(default_factory=dict)
+    runs_as: str = ""  # uid:gid of the app's process; "" = not known (a spec may omit it)
+    base_url: str = ""
+    postgres_versions: VersionRange | None = None
+    checked_against: tuple[dict, ...] = ()
+    created_by_app: bool = False  # the app creates its database itself (see the schema)
+    initdb_args: str = ""
+    services: tuple[ExtraService, ...] = ()
+
+    def service_names(self) -> tuple[str, ...]:
+        return (self.name, *(extra.name for extra in self.services))
+
+    def state_folders(self) -> dict[str, str]:
+        """{relative host folder of a bind mount: uid:gid it must belong to}, in mount order."""
+        out: dict[str, str] = {}
+        mounts = [(volume, self.runs_as) for volume in self.volumes]
+        for extra in self.services:
+            mounts += [(volume, extra.runs_as or self.runs_as) for volume in extra.volumes]
+        for volume, owner in mounts:
+            host = posixpath.normpath(volume.split(":", 1)[0])
+            if not host.startswith(("/", "..")) and host != ".":
+                out.setdefault(host, owner)
+        return out
 
     @property
     def env_secrets(self) -> tuple[str, ...]:
@@ -64,6 +134,13 @@ class ServiceSpec:
             healthcheck=dict(doc.get("healthcheck", {})),
             secrets=tuple(doc.get("secrets", ())),
             options=dict(doc.get("options", {})),
+            runs_as=doc.get("runs_as", ""),
+            base_url=doc.get("base_url", ""),
+            postgres_versions=VersionRange(**doc["postgres_versions"]) if "postgres_versions" in doc else None,
+            checked_against=tuple(doc.get("checked_against", ())),
+            created_by_app=doc["database"].get("created_by_app", False),
+            initdb_args=doc["database"].get("initdb_args", ""),
+            services=tuple(ExtraService.from_document(k, v) for k, v in doc.get("services", {}).items()),
         )
 
 
@@ -202,6 +279,30 @@ def check_references(spec: ServiceSpec, source: str) -> None:
         validate.port(port, f"{source}: ports[{index}]")
     for index, volume in enumerate(spec.volumes):
         validate.app_mount(volume, f"{source}: volumes[{index}]")
+    for extra in spec.services:
+        where = f"{source}: services.{extra.name}"
+        if extra.name == spec.name:
+            raise UserError(f"{where}: is the app's own name")
+        for key, value in extra.environment.items():
+            compose_env_value(value, spec, f"{where}.environment.{key}")
+            text = value.get("template", "") if isinstance(value, dict) else str(value)
+            validate.environment_string(key, text, f"{where}.environment.{key}")
+        for index, arg in enumerate(extra.entrypoint):
+            validate.environment_string("", arg, f"{where}.entrypoint[{index}]")
+        for index, arg in enumerate(extra.command):
+            validate.environment_string("", arg, f"{where}.command[{index}]")
+        for index, volume in enumerate(extra.volumes):
+            validate.app_mount(volume, f"{where}.volumes[{index}]")
+    versions = spec.postgres_versions
+    if versions is not None:
+        if versions.min > versions.max:
+            raise UserError(f"{source}: postgres_versions: min {versions.min} is above max {versions.max}")
+        wanted = spec.options.get("postgres_version")
+        if wanted is not None and wanted not in versions:
+            raise UserError(f"{source}: options.postgres_version: {wanted} is outside postgres_versions")
+    if spec.created_by_app and spec.database_name == spec.database_user:
+        raise UserError(f"{source}: database: created_by_app needs a name other than the user's "
+                        "(Postgres creates only the user's own database)")
 
 
 def interpolation(name: str) -> str:
@@ -214,8 +315,10 @@ def compose_literal(text: str) -> str:
     return text.replace("$", "$$")
 
 
-def compose_env_value(value: object, spec: ServiceSpec, where: str = "environment") -> str:
-    """An environment value as Compose text: literals escaped, references turned into interpolation."""
+def compose_env_value(value: object, spec: ServiceSpec, where: str = "environment", url: str | None = None) -> str:
+    """An environment value as Compose text: literals escaped, references turned into interpolation.
+
+    `url` is the public base URL (`init --url`); None means the spec's base_url."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -224,7 +327,7 @@ def compose_env_value(value: object, spec: ServiceSpec, where: str = "environmen
         return compose_literal(value)
     if "secret" in value:
         return _secret(value["secret"], spec, where)
-    return _template(value["template"], spec, where)
+    return _template(value["template"], spec, where, url)
 
 
 def _secret(name: str, spec: ServiceSpec, where: str) -> str:
@@ -234,7 +337,7 @@ def _secret(name: str, spec: ServiceSpec, where: str) -> str:
     return interpolation(name)
 
 
-def _template(text: str, spec: ServiceSpec, where: str) -> str:
+def _template(text: str, spec: ServiceSpec, where: str, url: str | None = None) -> str:
     try:
         pieces = list(string.Formatter().parse(text))
     except ValueError as exc:
@@ -246,11 +349,11 @@ def _template(text: str, spec: ServiceSpec, where: str) -> str:
             continue
         if spec_part or conversion:
             raise UserError(f"{where}: placeholder {{{name}}} takes no format or conversion")
-        out.append(_placeholder(name, spec, where))
+        out.append(_placeholder(name, spec, where, url))
     return "".join(out)
 
 
-def _placeholder(name: str, spec: ServiceSpec, where: str) -> str:
+def _placeholder(name: str, spec: ServiceSpec, where: str, url: str | None = None) -> str:
     values = {
         "db.user": spec.database_user,
         "db.name": spec.database_name,
@@ -263,5 +366,50 @@ def _placeholder(name: str, spec: ServiceSpec, where: str) -> str:
         return interpolation(PASSWORD_SECRET)
     if name.startswith("secret."):
         return _secret(name[len("secret."):], spec, where)
-    known = ", ".join("{" + n + "}" for n in (*_DB_FIELDS, "secret.NAME"))
+    if name in URL_FIELDS:
+        base = url if url is not None else spec.base_url
+        if not base:
+            raise UserError(f"{where}: {{{name}}} needs base_url: (the public URL without --url)")
+        return compose_literal(url_parts(base)[name])
+    known = ", ".join("{" + n + "}" for n in (*_DB_FIELDS, *URL_FIELDS, "secret.NAME"))
     raise UserError(f"{where}: unknown placeholder {{{name}}} (known: {known})")
+
+
+URL_FIELDS = ("url", "url.host", "url.hostname", "url.scheme", "url.https")
+
+
+def url_parts(url: str) -> dict[str, str]:
+    """The pieces of a public base URL the templates can use ({url} has no trailing slash)."""
+    parts = urlsplit(url)
+    return {
+        "url": url.rstrip("/"),
+        "url.host": parts.netloc,
+        "url.hostname": parts.hostname or "",
+        "url.scheme": parts.scheme,
+        "url.https": "true" if parts.scheme == "https" else "false",
+    }
+
+
+def check_public_url(url: str, source: str = "--url") -> str:
+    """An absolute http(s) URL with a host and nothing after its path; returned without a trailing slash."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    ok = (
+        parts is not None
+        and parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not parts.username
+        and not parts.password
+        and not parts.query
+        and not parts.fragment
+        and not url.endswith("?")
+        and not url.endswith("#")
+        and not any(c.isspace() or ord(c) < 32 or c in "\"'`{}<>^|" for c in url)
+        and (port is None or 0 < port)
+    )
+    if not ok:
+        raise UserError(f"{source}: {_short(url)} is not an absolute http(s) URL (e.g. https://app.example.com)")
+    return url.rstrip("/") or url

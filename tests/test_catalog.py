@@ -14,8 +14,8 @@ from composegen.spec import CATALOG_SCHEMA, load_yaml, validate
 APPS = catalog.names()
 
 
-def test_the_catalog_has_at_least_twelve_apps_starting_with_miniflux():
-    assert len(APPS) >= 12
+def test_the_catalog_has_at_least_thirty_apps_starting_with_miniflux():
+    assert len(APPS) >= 30
     assert "miniflux" in APPS
 
 
@@ -38,7 +38,8 @@ def test_every_entry_reaches_its_database_with_the_generated_password(name):
 def test_every_declared_secret_is_used(name):
     spec = catalog.load(name)
     used = set()
-    for value in spec.environment.values():
+    values = [*spec.environment.values(), *(v for extra in spec.services for v in extra.environment.values())]
+    for value in values:
         if isinstance(value, dict) and "secret" in value:
             used.add(value["secret"])
         if isinstance(value, dict) and "template" in value:
@@ -89,3 +90,18 @@ def test_an_entry_whose_name_differs_from_its_file_is_refused(tmp_path, monkeypa
     monkeypatch.setattr(catalog, "CATALOG_DIR", tmp_path)
     with pytest.raises(UserError, match=r"catalog/alpha\.yaml: name: 'miniflux' differs from the file name"):
         catalog.load("alpha")
+
+
+@pytest.mark.parametrize("field", ["checked_against", "postgres_versions", "runs_as", "base_url"])
+def test_the_catalog_schema_requires_what_an_entry_was_checked_against(field):
+    doc = load_yaml(catalog.entry_text("miniflux"), "miniflux.yaml")
+    del doc[field]
+    with pytest.raises(UserError, match=f"'{field}' is a required property"):
+        validate(doc, "m.yaml", CATALOG_SCHEMA)
+
+
+def test_an_extra_services_image_is_pinned_in_the_catalog():
+    doc = load_yaml(catalog.entry_text("outline"), "outline.yaml")
+    doc["services"]["redis"]["image"] = "redis:latest"
+    with pytest.raises(UserError, match=r"^o\.yaml: services\.redis\.image: "):
+        validate(doc, "o.yaml", CATALOG_SCHEMA)

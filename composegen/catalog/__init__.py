@@ -45,3 +45,19 @@ def load(name: str):
 
 def load_all() -> list:
     return [load(name) for name in names()]
+
+
+def summary(spec) -> str:
+    """What `catalog show` prints above the entry, as YAML comments (the whole stays a usable spec)."""
+    lines = [f"# {spec.name}: {spec.description}"]
+    for source in spec.checked_against:
+        note = f" ({source['note']})" if source.get("note") else ""
+        lines.append(f"# checked against: {source['repository']} {source['path']} at {source['ref']}{note}")
+    versions = spec.postgres_versions
+    if versions is not None:
+        lines.append(f"# PostgreSQL: {versions.min} to {versions.max} ({versions.source})")
+    if spec.runs_as:
+        lines.append(f"# runs as uid:gid {spec.runs_as} (init gives it the app's folders)")
+    for extra in spec.services:
+        lines.append(f"# also runs: {extra.name} ({extra.role})")
+    return "\n".join(lines) + "\n"

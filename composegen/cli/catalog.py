@@ -24,8 +24,13 @@ def list_apps() -> None:
 @command.command("show")
 @click.argument("app")
 def show(app: str) -> None:
-    """Print APP's catalog entry (a service spec, usable with `init --spec`)."""
+    """Print APP's catalog entry (a service spec, usable with `init --spec`).
+
+    It starts with what the entry was checked against (upstream repository, path, tag or commit), the
+    PostgreSQL majors the app supports and the uid:gid its image runs as.
+    """
     from composegen import catalog
 
-    catalog.load(app)  # validated, like everything init renders
+    entry = catalog.load(app)  # validated, like everything init renders
+    click.echo(catalog.summary(entry), nl=False)
     click.echo(catalog.entry_text(app), nl=False)

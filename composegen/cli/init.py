@@ -13,7 +13,9 @@ import click
               help="Render from a service spec (YAML, see schemas/service-spec.schema.json) instead of the catalog.")
 @click.option("--dir", "target", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to create (default: ./APP, or ./NAME from the spec).")
-@click.option("--postgres-version", type=int, help="Postgres major, 13-18 (default 17).")
+@click.option("--url", help="The app's public base URL, e.g. https://chat.example.com (default: http://localhost:PORT).")
+@click.option("--postgres-version", type=int,
+              help="Postgres major, 13-18 and within the app's range (`catalog show APP`; default 17, or the app's newest).")
 @click.option("--postgres-image", help="Postgres image keeping the official image's contract (default postgres:<version>-alpine).")
 @click.option("--schedule", help="Scheduled dump interval: <n>s, <n>m, <n>h, <n>d, or 0 for dumps on stop only (default 1h).")
 @click.option("--keep", type=int, help="Good dumps kept in data/ (default 3).")
@@ -21,7 +23,7 @@ import click
 @click.option("--dry-run", is_flag=True, help="Print the files that would be written; write nothing.")
 @click.option("--force", is_flag=True,
               help="Rewrite the generated files of an existing folder; data/ and existing .env values are kept.")
-def command(app, spec_file, target, postgres_version, postgres_image, schedule, keep, compression, dry_run, force):
+def command(app, spec_file, target, url, postgres_version, postgres_image, schedule, keep, compression, dry_run, force):
     """Create a service folder for APP (see `composegen catalog list`) or for --spec FILE.
 
     The folder holds compose.yaml (the app and its Postgres service), utils/ (the runtime scripts),
@@ -39,21 +41,46 @@ def command(app, spec_file, target, postgres_version, postgres_image, schedule, 
         schedule=schedule,
         keep=keep,
         compression=compression,
+        url=url,
     )
     plan = init_stack.plan_init(service, target or init_stack.default_target(service), overrides, force=force)
     if dry_run:
         click.echo(_describe(plan), nl=False)
+        _notes(plan, service)
         return
     init_stack.write_plan(plan)
     click.echo(f"created {plan.target}/ for {service.name}: cd {plan.target} && docker compose up -d"
                if not plan.into_existing else f"updated {plan.target}/ (data/ and existing .env values kept)")
+    _notes(plan, service)
+
+
+def _notes(plan, service) -> None:
+    if plan.chown_pending:
+        click.echo(f"note: {service.name} runs as {plan.chown_pending[0][1]} and must own its folders; "
+                   f"not running as root, so run: {plan.chown_command()}", err=True)
+    if plan.url and not plan.url_given and _uses_url(service):
+        click.echo(f"note: {service.name}'s URL variables say {plan.url}; from another machine, logins and "
+                   "redirects need the public URL: run init again with --url https://your.host (--force keeps data/ and .env)",
+                   err=True)
+
+
+def _uses_url(service) -> bool:
+    from composegen.spec import URL_FIELDS
+
+    environments = [service.environment, *(extra.environment for extra in service.services)]
+    return any(
+        isinstance(value, dict) and "template" in value and any("{" + field + "}" in value["template"] for field in URL_FIELDS)
+        for environment in environments
+        for value in environment.values()
+    )
 
 
 def _describe(plan) -> str:
     out = [f"# dry run: nothing written; {plan.target}/ would get:\n"]
     for planned in plan.files:
         name = planned.path + ("/" if planned.content is None else "")
-        out.append(f"\n# ==> {name} (mode {planned.mode:04o}, {planned.action})\n")
+        owner = f", owner {planned.owner}" if planned.owner else ""
+        out.append(f"\n# ==> {name} (mode {planned.mode:04o}{owner}, {planned.action})\n")
         if planned.content is not None:
             out.append(planned.content if planned.content.endswith("\n") else planned.content + "\n")
     return "".join(out)

@@ -127,7 +127,13 @@ def test_catalog_show_prints_the_entry_as_a_usable_spec(tmp_path, stub_utils):
 
     result = run("catalog", "show", "miniflux")
     assert result.exit_code == 0
-    assert result.stdout == catalog.entry_text("miniflux")
+    assert result.stdout.endswith(catalog.entry_text("miniflux"))
+    header = result.stdout[: -len(catalog.entry_text("miniflux"))].splitlines()
+    assert all(line.startswith("# ") for line in header)
+    # What the entry was checked against, the Postgres majors, the image's uid:gid.
+    assert "# checked against: https://github.com/miniflux/v2 contrib/docker-compose/basic.yml at 2.3.3" in header
+    assert any(line.startswith("# PostgreSQL: 13 to 18 (") for line in header)
+    assert "# runs as uid:gid 65534:65534 (init gives it the app's folders)" in header
     (tmp_path / "m.yaml").write_text(result.stdout)
     assert run("init", "--spec", "m.yaml", "--dir", "x", cwd=tmp_path).exit_code == 0
 

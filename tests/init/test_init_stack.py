@@ -133,7 +133,7 @@ def test_the_postgres_service_is_the_documented_block(tmp_path, stub_utils):
         ({"postgres_version": 18}, Overrides(), "postgres:18-alpine"),
         ({"postgres_image": "registry.example/postgres:16-custom"}, Overrides(), "registry.example/postgres:16-custom"),
         ({"postgres_image": "pgvector/pgvector:pg16", "postgres_version": 16}, Overrides(), "pgvector/pgvector:pg16"),
-        ({"postgres_image": "mine/pg:16"}, Overrides(postgres_version=14), "postgres:14-alpine"),
+        ({"postgres_image": "registry.example/postgres:16-custom"}, Overrides(postgres_version=14, postgres_image="registry.example/postgres:14-custom"), "registry.example/postgres:14-custom"),
         ({}, Overrides(postgres_image="postgres:16-bookworm", postgres_version=16), "postgres:16-bookworm"),
         ({}, Overrides(postgres_image="postgres:latest", postgres_version=16), "postgres:latest"),
     ],
@@ -142,6 +142,15 @@ def test_the_postgres_image_command_line_over_spec_over_default(spec_options, ov
     spec = parse_spec(SPEC, "s")
     spec = type(spec)(**{**spec.__dict__, "options": spec_options})
     assert resolve_options(spec, overrides)[1] == image
+
+
+def test_a_version_alone_never_replaces_the_specs_own_postgres_image():
+    # An app with its own image (immich: extensions) would silently get a plain postgres:N-alpine.
+    spec = parse_spec(SPEC + "options: {postgres_image: 'mine/pg:16'}\n", "s")
+    with pytest.raises(UserError) as info:
+        resolve_options(spec, Overrides(postgres_version=14))
+    assert str(info.value) == ("--postgres-version 14: demo runs its own Postgres image (mine/pg:16); "
+                               "give the matching --postgres-image too")
 
 
 @pytest.mark.parametrize(
@@ -321,7 +330,7 @@ def test_git_ignores_secrets_dumps_and_app_state_but_not_the_setup(tmp_path, stu
     target = init(tmp_path, spec_text=spec_text)
     (target / "data" / "cluster-20260101T000000Z.sql.zst").write_text("dump")
     for folder in ("app-files", "a*b", "aXb", "[c]", "c", "#d"):
-        (target / folder).mkdir()
+        (target / folder).mkdir(exist_ok=True)  # init made the mounted ones
         (target / folder / "state").write_text("x")
     subprocess.run(["git", "init", "-q", str(target)], check=True)
     done = subprocess.run(["git", "-C", str(target), "status", "--porcelain", "--untracked-files=all"],
