@@ -30,9 +30,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from composegen.cli import catalog, down, init, lint, patch, status
+    from composegen.cli import catalog, down, init, lint, patch, status, upgrade, verify
 
-    for module in (init, catalog, patch, lint, status, down):
+    for module in (init, catalog, patch, lint, status, down, verify, upgrade):
         cli.add_command(module.command)
 
 
