@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from composegen.dump_record import parse_time
 from composegen.errors import UserError
 
 
@@ -24,15 +25,31 @@ def _parse_max_age(ctx, param, value: str):
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--max-age", default="26h", show_default=True, callback=_parse_max_age,
               help="Exit 1 when a service's newest good dump is older than this (e.g. 26h, 90m, 2d).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
-def command(paths, max_age, as_json) -> None:
-    """Show the newest good dump (file, size, age) and the last attempt of each Postgres service under PATH.
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text (as --format json).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "prometheus"]), default=None,
+              help="text (default), json, or prometheus (metrics for node_exporter's textfile collector).")
+@click.option("--webhook", metavar="URL", envvar="COMPOSEGEN_WEBHOOK",
+              help="POST the JSON document to URL when a service needs attention (also from $COMPOSEGEN_WEBHOOK; "
+                   "the URL is never printed).")
+@click.option("--webhook-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 300),
+              help="Seconds to wait for the webhook.")
+def command(paths, max_age, as_json, output_format, webhook, webhook_timeout) -> None:
+    """Show the newest good dump (file, size, age), its last verification and the last attempt of each
+    Postgres service under PATH.
 
     Reads data/ beside each compose file, so it works whether or not the stack is running.
-    Exit status: 0 all fresh, 1 a dump older than --max-age, a failed last attempt, or no dump yet; 2 usage error.
+    Exit status: 0 all fresh, 1 a dump older than --max-age, a failed last attempt, or no dump yet (or the
+    webhook could not be reached); 2 usage error.
     """
     from composegen.status import collect, format_age, format_size
 
+    if as_json and output_format not in (None, "json"):
+        raise UserError(f"--json and --format {output_format} exclude each other")
+    output_format = "json" if as_json else (output_format or "text")
+    if webhook is not None:
+        from composegen.webhook import check_url
+
+        check_url(webhook)
     now = datetime.now(timezone.utc)
     targets = list(paths) or [Path(".")]
     statuses = collect(targets, max_age, now)
@@ -42,14 +59,18 @@ def command(paths, max_age, as_json) -> None:
     summary = (f"{len(statuses)} Postgres service{'s' if len(statuses) != 1 else ''}: "
                f"{len(statuses) - failing} ok, {failing} need{'s' if failing == 1 else ''} attention "
                f"(max age {format_age(max_age)})")
-    if as_json:
-        document = {
-            "version": 1,
-            "max_age_s": int(max_age.total_seconds()),
-            "services": [status.as_dict(now) for status in statuses],
-            "summary": {"services": len(statuses), "ok": len(statuses) - failing, "failing": failing},
-        }
+    document = {
+        "version": 1,
+        "max_age_s": int(max_age.total_seconds()),
+        "services": [dict(status.as_dict(now), last_verify=_last_verify(status)) for status in statuses],
+        "summary": {"services": len(statuses), "ok": len(statuses) - failing, "failing": failing},
+    }
+    if output_format == "json":
         click.echo(json.dumps(document, indent=2, sort_keys=True))
+    elif output_format == "prometheus":
+        from composegen.status_prometheus import render
+
+        click.echo(render(statuses, now), nl=False)
     else:
         for status in statuses:
             click.echo(f"{status.compose_file} {status.service}: {'ok' if status.ok else 'NEEDS ATTENTION'}")
@@ -69,9 +90,37 @@ def command(paths, max_age, as_json) -> None:
                 ) if part)
                 click.echo(f"  last attempt: {record.outcome} {format_age(now - record.time)} ago "
                            f"({record.time:%Y-%m-%d %H:%M:%S} UTC{', ' + details if details else ''})")
+            verified = document["services"][statuses.index(status)]["last_verify"]
+            if verified is not None:
+                click.echo(f"  last verify:  {'ok' if verified['ok'] else 'FAILED'} "
+                           f"{format_age(now - parse_time(verified['time']))} ago, into {verified['image']}")
+            elif status.newest is not None:
+                click.echo("  last verify:  never (composegen verify)")
             for problem in status.problems:
                 click.echo(f"  problem: {problem}")
             for note in status.notes:
                 click.echo(f"  note: {note}")
         click.echo(summary)
+    if webhook is not None and failing:
+        from composegen.webhook import WebhookError, post
+
+        try:
+            code = post(webhook, document, timeout=webhook_timeout)
+        except WebhookError as exc:
+            click.echo(f"composegen: webhook: alert NOT sent: {exc}", err=True)
+        else:
+            click.echo(f"composegen: webhook: alert sent (HTTP {code})", err=True)
     raise SystemExit(1 if failing else 0)
+
+
+def _last_verify(status) -> dict | None:
+    """The last verification of the service's newest dump (data/composegen-verify.json)."""
+    from composegen.verify_record import last_verification
+
+    if status.newest is None or status.data_dir is None:
+        return None
+    found = last_verification(status.data_dir, status.newest.path.name)
+    if found is None:
+        return None
+    return {"dump": found.dump, "time": found.time.strftime("%Y-%m-%dT%H:%M:%SZ"), "ok": found.ok,
+            "image": found.image, "problem": found.problem}
