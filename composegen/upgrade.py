@@ -70,14 +70,18 @@ def plan(path: Path, *, to_image: str | None, to_version: int | None, service: s
     from composegen.down import find_compose_file
     from composegen.image_edit import image_for_major, with_image
     from composegen.compose.model import runs_composegen_entrypoint
-    from composegen.patch.run import choose_service, load_compose
+    from composegen.patch.run import choose_services, load_compose
     from composegen.compose.stack_paths import data_folder
 
     if (to_image is None) == (to_version is None):
         raise UserError("give exactly one of --to-image IMAGE and --to-version N")
     compose_file = find_compose_file(Path(path))
     loaded = load_compose(compose_file)
-    chosen = choose_service(loaded, service)
+    services = choose_services(loaded, service)
+    if len(services) > 1:
+        raise UserError(f"{compose_file}: {len(services)} Postgres services ({', '.join(s.name for s in services)}): "
+                        f"choose one with --service NAME")
+    chosen = services[0]
     if not runs_composegen_entrypoint(chosen.mapping):
         raise UserError(f"{compose_file}: service '{chosen.name}' has no composegen dump setup (run: composegen patch "
                         f"{compose_file})")

@@ -146,3 +146,23 @@ def test_upgrade_refuses_a_major_the_catalog_does_not_support(tmp_path, majors):
     (majors / "miniflux.yaml").write_text("name: miniflux\nimage: miniflux/miniflux:2.2.14\n"
                                           "postgres_versions: {min: 13, max: 17, source: the docs}\n")
     assert upgrade.plan(folder, to_image=None, to_version=17, service=None).new_major == 17
+
+
+def test_upgrade_with_several_postgres_services_asks_which(tmp_path, majors):
+    compose = COMPOSE.replace("  app:\n", """  db2:
+    image: postgres:15-alpine
+    entrypoint: ["/utils/entrypoint"]
+    volumes:
+      - ./data/db2:/dumps
+  app:
+""").replace("./data:/dumps", "./data/db:/dumps")
+    folder = make(tmp_path / "s", dumps=[], compose=compose)
+    for name in ("db", "db2"):
+        (folder / "data" / name).mkdir()
+        (folder / "data" / name / DUMPS[0]).write_bytes(b"dump")
+    with pytest.raises(UserError, match="2 Postgres services"):
+        upgrade.plan(folder, to_image=None, to_version=17, service=None)
+    plan = upgrade.plan(folder, to_image=None, to_version=17, service="db2")
+    assert plan.data_dir == folder / "data" / "db2"
+    assert plan.new_text == compose.replace("  db2:\n    image: postgres:15-alpine", "  db2:\n    image: postgres:17-alpine")
+    assert [t.data_dir for t in verify.targets([folder])] == [folder / "data" / "db", folder / "data" / "db2"]
