@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from composegen import dump_record, stack
+from composegen import contract, dump_record
 from composegen.compose import stack_paths
 from composegen.errors import UserError
 from composegen.compose.model import runs_composegen_entrypoint
@@ -66,14 +66,14 @@ def confirm_stop_dump(data_dir: Path, stop_began: datetime, before_stop: tuple |
     else why not, in words for the user. `before_stop`: the record's identity taken just before the
     stop (dump_record.record_identity); a record that has not been rewritten since is not this stop's."""
     if before_stop is not None and dump_record.record_identity(data_dir) == before_stop:
-        return (f"no dump was recorded at this stop ({stack.STATUS_FILE} was not rewritten); "
+        return (f"no dump was recorded at this stop ({contract.RECORD_FILE} was not rewritten); "
                 f"was the service running?")
     try:
         record = dump_record.read_record(data_dir)
     except dump_record.RecordError as exc:
-        return f"the record {data_dir / stack.STATUS_FILE} is unusable ({exc})"
+        return f"the record {data_dir / contract.RECORD_FILE} is unusable ({exc})"
     if record is None:
-        return f"no record of a dump in {data_dir} ({stack.STATUS_FILE} is missing)"
+        return f"no record of a dump in {data_dir} ({contract.RECORD_FILE} is missing)"
     when = record.time.strftime("%Y-%m-%d %H:%M:%S UTC")
     if record.time < stop_began or record.trigger != "stop":
         return (f"no dump was recorded at this stop: the last attempt is from {when} "

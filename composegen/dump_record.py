@@ -1,20 +1,17 @@
-"""Reading what the runtime writes into data/: the record of the last attempt (composegen-status.json)
-and the dump files. The format is docs/runtime.md's ("data/"); `status` and `down` read it, never write it.
+"""Reading what the runtime writes into data/: the record of the last attempt and the dump files.
+The names and the record's version are composegen/contract.py's; docs/runtime.md ("data/") has the
+format. `status` and `down` read it, never write it (lib.sh's cg_write_status does).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from composegen import stack
-
-OUTCOMES = ("written", "skipped", "failed")
-_DUMP_NAME = re.compile(r"^cluster-(\d{8}T\d{6}Z)\.sql\.(zst|gz)$")
+from composegen import contract
 
 
 class RecordError(Exception):
@@ -44,7 +41,7 @@ class DumpRecord:
 class DumpFile:
     path: Path
     size: int
-    time: datetime  # from the name (cluster-YYYYmmddTHHMMSSZ), else the file's mtime
+    time: datetime  # from its name
 
 
 def parse_time(text: object) -> datetime:
@@ -71,8 +68,12 @@ def parse_record(text: str) -> DumpRecord:
         raise RecordError(f"not JSON ({exc.msg} at line {exc.lineno})") from None
     if not isinstance(data, dict):
         raise RecordError("not a JSON object")
+    version = data.get("version")
+    if version != contract.RECORD_VERSION or isinstance(version, bool):
+        raise RecordError(f"format version {version!r}, and this composegen reads version {contract.RECORD_VERSION} "
+                          f"(is composegen older than the stack's scripts? run composegen patch, or upgrade composegen)")
     outcome = data.get("outcome")
-    if outcome not in OUTCOMES:
+    if outcome not in contract.OUTCOMES:
         raise RecordError(f"unknown outcome {outcome!r}")
     try:
         time = parse_time(data.get("time"))
@@ -103,7 +104,7 @@ def record_identity(data_dir: Path) -> tuple[int, int, int] | None:
     """(inode, mtime in ns, size) of the record file, or None: tells a record rewritten since (the
     runtime replaces it by a rename) from the same one, which the record's whole-second time cannot."""
     try:
-        info = os.stat(Path(data_dir) / stack.STATUS_FILE)
+        info = os.stat(Path(data_dir) / contract.RECORD_FILE)
     except OSError:
         return None
     return (info.st_ino, info.st_mtime_ns, info.st_size)
@@ -111,7 +112,7 @@ def record_identity(data_dir: Path) -> tuple[int, int, int] | None:
 
 def read_record(data_dir: Path) -> DumpRecord | None:
     """The record in `data_dir`; None when there is none yet. RecordError when it is unusable."""
-    path = Path(data_dir) / stack.STATUS_FILE
+    path = Path(data_dir) / contract.RECORD_FILE
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -122,7 +123,7 @@ def read_record(data_dir: Path) -> DumpRecord | None:
 
 
 def dump_files(data_dir: Path) -> list[DumpFile]:
-    """The good dumps in `data_dir` (never the `.cluster-*.tmp` being written), newest first."""
+    """The good dumps in `data_dir` (never a temporary one being written), newest first."""
     found = []
     try:
         entries = list(os.scandir(data_dir))
@@ -131,10 +132,9 @@ def dump_files(data_dir: Path) -> list[DumpFile]:
     except PermissionError as exc:
         raise RecordError(f"cannot list {data_dir}: {exc.strerror}") from None
     for entry in entries:
-        match = _DUMP_NAME.match(entry.name)
-        if not match or not entry.is_file():
+        time = contract.dump_time(entry.name)
+        if time is None or not entry.is_file():
             continue
         info = entry.stat()
-        time = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
         found.append(DumpFile(Path(entry.path), info.st_size, time))
     return sorted(found, key=lambda dump: (dump.time, dump.path.name), reverse=True)

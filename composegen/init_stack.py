@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from composegen import stack
+from composegen import contract, stack
 from composegen.errors import UserError
 from composegen.service_block import RuntimeOptions
 from composegen.spec import (
@@ -106,9 +106,9 @@ def resolve_options(spec: ServiceSpec, overrides: Overrides) -> tuple[RuntimeOpt
     merged = {**spec.options, **cli_options}
     _check_postgres_version(spec, overrides, merged)
     runtime = RuntimeOptions(
-        schedule=merged.get("schedule", stack.DEFAULT_SCHEDULE),
-        keep=merged.get("keep", stack.DEFAULT_KEEP),
-        compression=merged.get("compression", stack.DEFAULT_COMPRESSION),
+        schedule=merged.get("schedule", contract.DEFAULT_SCHEDULE),
+        keep=merged.get("keep", contract.DEFAULT_KEEP),
+        compression=merged.get("compression", contract.DEFAULT_COMPRESSION),
     )
     if overrides.postgres_version is not None and overrides.postgres_image is None:
         image = default_postgres_image(overrides.postgres_version)

@@ -9,23 +9,23 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from composegen import stack
+from composegen import contract, stack
 
 
 @dataclass(frozen=True)
 class RuntimeOptions:
-    schedule: str = stack.DEFAULT_SCHEDULE
-    keep: int = stack.DEFAULT_KEEP
-    compression: str = stack.DEFAULT_COMPRESSION
+    schedule: str = contract.DEFAULT_SCHEDULE
+    keep: int = contract.DEFAULT_KEEP
+    compression: str = contract.DEFAULT_COMPRESSION
 
 
 def runtime_environment(options: RuntimeOptions) -> dict[str, str]:
     """The environment entries the runtime scripts read (values as strings, as Compose passes them)."""
     return {
         "PGDATA": stack.CONTAINER_PGDATA,
-        stack.ENV_SCHEDULE: str(options.schedule),
-        stack.ENV_KEEP: str(options.keep),
-        stack.ENV_COMPRESSION: options.compression,
+        contract.ENV_SCHEDULE: str(options.schedule),
+        contract.ENV_KEEP: str(options.keep),
+        contract.ENV_COMPRESSION: options.compression,
     }
 
 

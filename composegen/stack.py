@@ -2,8 +2,11 @@
 
 init renders it, patch retrofits it, lint checks it, status and down read what it writes.
 The runtime scripts (templates/utils/) read the same names from the container's environment.
-docs/runtime.md explains each choice.
+What the runtime scripts themselves agree on with the commands (folders, options, file names) is
+composegen/contract.py. docs/runtime.md explains each choice.
 """
+
+from composegen.contract import DUMPS_DIR, UTILS_DIR
 
 # Files of utils/, rendered from templates/utils/<name>.j2, all mode 0755.
 UTILS_SCRIPTS = ("entrypoint", "dump", "restore", "healthcheck", "lib.sh")
@@ -12,8 +15,6 @@ DATA_DIR_MODE = 0o700
 ENV_FILE_MODE = 0o600
 
 # Paths inside the Postgres container.
-CONTAINER_UTILS = "/utils"
-CONTAINER_DUMPS = "/dumps"
 CONTAINER_INITDB_RESTORE = "/docker-entrypoint-initdb.d/000-composegen-restore.sh"
 CONTAINER_PGDATA = "/pgdata"
 # The official image declares VOLUME /var/lib/postgresql/data (<= 17) or /var/lib/postgresql (18+).
@@ -21,28 +22,16 @@ CONTAINER_PGDATA = "/pgdata"
 VOLUME_PATHS = ("/var/lib/postgresql", "/var/lib/postgresql/data")
 
 # Volume entries of the Postgres service (host side relative to the compose file).
-VOLUME_DUMPS = "./data:/dumps"
-VOLUME_UTILS = "./utils:/utils:ro"
-VOLUME_RESTORE = "./utils/restore:/docker-entrypoint-initdb.d/000-composegen-restore.sh:ro"
+VOLUME_DUMPS = f"./data:{DUMPS_DIR}"
+VOLUME_UTILS = f"./utils:{UTILS_DIR}:ro"
+VOLUME_RESTORE = f"./utils/restore:{CONTAINER_INITDB_RESTORE}:ro"
 
-ENTRYPOINT = ["/utils/entrypoint"]
-HEALTHCHECK_TEST = ["CMD", "/utils/healthcheck"]
+ENTRYPOINT = [f"{UTILS_DIR}/entrypoint"]
+HEALTHCHECK_TEST = ["CMD", f"{UTILS_DIR}/healthcheck"]
 STOP_SIGNAL = "SIGTERM"
 STOP_GRACE_PERIOD = "5m"
 RESTART = "unless-stopped"
 
-# Runtime options, passed as environment variables (the scripts are the same for every stack,
-# so drift is a plain comparison with what composegen renders today).
-ENV_SCHEDULE = "COMPOSEGEN_SCHEDULE"  # e.g. 1h, 30m, 90s, 0 = no scheduled dumps
-ENV_KEEP = "COMPOSEGEN_KEEP"  # good dumps kept
-ENV_COMPRESSION = "COMPOSEGEN_COMPRESSION"  # zstd | gzip
-
-DEFAULT_SCHEDULE = "1h"
-DEFAULT_KEEP = 3
-DEFAULT_COMPRESSION = "zstd"
 DEFAULT_POSTGRES_VERSION = 17
 POSTGRES_VERSIONS = range(13, 19)
 
-# What the runtime writes into data/ (the host side of /dumps).
-DUMP_GLOB = "cluster-*.sql.*"  # cluster-20261124T203000Z.sql.zst / .sql.gz
-STATUS_FILE = "composegen-status.json"  # the record of the last attempt and the last good dump

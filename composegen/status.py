@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from composegen import dump_record, stack
+from composegen import contract, dump_record
 from composegen.compose import detect, stack_paths
 from composegen.errors import UserError
 
@@ -130,10 +130,10 @@ def service_status(compose_file: Path, found: detect.PostgresService, max_age: t
     try:
         status.record = dump_record.read_record(data_dir)
     except dump_record.RecordError as exc:
-        status.notes.append(f"the record {stack.STATUS_FILE} is unusable: {exc}")
+        status.notes.append(f"the record {contract.RECORD_FILE} is unusable: {exc}")
     else:
         if status.record is None:
-            status.notes.append(f"no record of an attempt yet ({data_dir / stack.STATUS_FILE} is missing)")
+            status.notes.append(f"no record of an attempt yet ({data_dir / contract.RECORD_FILE} is missing)")
 
     if status.newest is None:
         status.problems.append(f"no dump yet in {data_dir}")

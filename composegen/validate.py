@@ -1,8 +1,8 @@
 """One check per fact about a value composegen writes: init (spec and flags), patch and the runtime agree.
 
 Each check raises UserError("<where>: <what is wrong>") or returns the value. What JSON Schema can say
-(the shape of a spec, its patterns) stays in schemas/service-spec.schema.json; the patterns that the
-runtime also reads (schedule, keep) are taken from there, so there is one copy of each. What a pattern
+(the shape of a spec, its patterns) stays in schemas/service-spec.schema.json; the schedule's grammar,
+which the runtime also reads, is composegen/contract.py's. What a pattern
 cannot say (numeric ranges, the image's Postgres major, the size of an environment string, where a
 bind mount points) is here.
 """
@@ -14,7 +14,7 @@ import posixpath
 import re
 from pathlib import Path
 
-from composegen import stack
+from composegen import contract, stack
 from composegen.errors import UserError
 
 # Linux refuses to exec a process with one environment (or argument) string longer than
@@ -41,17 +41,13 @@ def _image_pattern() -> re.Pattern:
     return re.compile(_defs()["image"]["pattern"])
 
 
-def _pattern(option: str) -> re.Pattern:
-    return re.compile(_options_schema()[option]["pattern"])
-
-
 # --- runtime options (the runtime scripts check the same, tests/runtime runs both on one table) ---
 
 
 def schedule(value: object, where: str = "--schedule") -> str:
     """`0` (dumps on stop only) or <n>s|m|h|d, n of 1 to 9 digits without a leading zero; a bare <n> is seconds."""
     text = str(value)
-    if not isinstance(value, (str, int)) or isinstance(value, bool) or not _pattern("schedule").search(text):
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or contract.schedule_seconds(text) is None:
         raise UserError(f"{where}: {text!r} is not an interval: use e.g. 1h, 30m, 90s, 1d, or 0 for dumps "
                         f"on stop only (at most 9 digits)")
     return text
@@ -59,8 +55,7 @@ def schedule(value: object, where: str = "--schedule") -> str:
 
 def schedule_seconds(text: str) -> int:
     """The interval of a valid schedule, in seconds (what the runtime's cg_schedule_seconds prints)."""
-    scale = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    return int(text[:-1]) * scale[text[-1]] if text[-1] in scale else int(text)
+    return contract.schedule_seconds(text)
 
 
 def keep(value: object, where: str = "--keep") -> int:

@@ -136,7 +136,7 @@ def test_parse_record_fields():
     assert (parsed.outcome, parsed.trigger, parsed.last_good.file, parsed.last_good.size) == (
         "skipped", "stop", "cluster-x.sql.zst", 5)
     with pytest.raises(RecordError):
-        parse_record('{"outcome": "written", "time": "2026-11-24T19:00:00Z", "size": "big"}')
+        parse_record('{"version": 1, "outcome": "written", "time": "2026-11-24T19:00:00Z", "size": "big"}')
 
 
 @pytest.mark.parametrize("text, seconds", [("26h", 93600), ("90m", 5400), ("2d", 172800), ("1d12h", 129600),

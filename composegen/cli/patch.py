@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from composegen import stack
+from composegen import contract
 
 
 @click.command("patch")
@@ -18,11 +18,11 @@ from composegen import stack
 @click.option("--migrate", is_flag=True, help="Dump the running database into data/ first, then patch (for a service whose data is in a volume).")
 @click.option("--fresh", is_flag=True, help="There is no data yet: patch without a dump, dropping the PGDATA mount.")
 @click.option("--schedule", help=f"Interval of scheduled dumps (1h, 30m, 90s; 0 = none). Default: the service's "
-              f"current value, else {stack.DEFAULT_SCHEDULE}.")
+              f"current value, else {contract.DEFAULT_SCHEDULE}.")
 @click.option("--keep", type=int, help=f"Good dumps kept. Default: the service's current value, "
-              f"else {stack.DEFAULT_KEEP}.")
-@click.option("--compression", type=click.Choice(["zstd", "gzip"]), help=f"Default: the service's current value, "
-              f"else {stack.DEFAULT_COMPRESSION}.")
+              f"else {contract.DEFAULT_KEEP}.")
+@click.option("--compression", type=click.Choice(list(contract.COMPRESSIONS)), help=f"Default: the service's current value, "
+              f"else {contract.DEFAULT_COMPRESSION}.")
 def command(compose_file: Path, service: str | None, dry_run: bool, check: bool, migrate: bool, fresh: bool,
             schedule: str | None, keep: int | None, compression: str | None) -> None:
     """Add the dump/restore setup to an existing compose file (or the one in a folder), keeping every

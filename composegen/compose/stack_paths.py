@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from composegen import stack
+from composegen import contract
 from composegen.compose.model import volume_entries
 
 
@@ -27,8 +27,8 @@ def host_folder(compose_folder: Path, service: object, target: str, default: str
 
 
 def utils_folder(compose_folder: Path, service: object) -> Path:
-    return host_folder(compose_folder, service, stack.CONTAINER_UTILS, "utils")
+    return host_folder(compose_folder, service, contract.UTILS_DIR, "utils")
 
 
 def data_folder(compose_folder: Path, service: object) -> Path:
-    return host_folder(compose_folder, service, stack.CONTAINER_DUMPS, "data")
+    return host_folder(compose_folder, service, contract.DUMPS_DIR, "data")

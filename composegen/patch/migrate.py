@@ -11,15 +11,15 @@ from __future__ import annotations
 import os
 import shlex
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
+from composegen import contract
 from composegen.compose.detect import PostgresService
 from composegen.errors import UserError
 from composegen.patch import docker
 
-TRAILER = "-- PostgreSQL database cluster dump complete"
-_COMPRESSORS = {"zstd": ("zst", "zstd -q -c", "zstd -q -d -c"), "gzip": ("gz", "gzip -c", "gzip -d -c")}
+# Compression name -> (compress, decompress) commands in the container.
+_COMPRESSORS = {"zstd": ("zstd -q -c", "zstd -q -d -c"), "gzip": ("gzip -c", "gzip -d -c")}
 
 
 class MigrationRequired(UserError):
@@ -85,18 +85,13 @@ def running_container(risk: DataAtRisk, compose_path: Path, service: str) -> doc
     raise UserError(f"service '{service}' has {len(running)} running containers: scale it to one, then migrate")
 
 
-def dump_file_name(compression: str, now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
-    return f"cluster-{now.strftime('%Y%m%dT%H%M%SZ')}.sql.{_COMPRESSORS[compression][0]}"
-
-
 def take_dump(container_id: str, data_dir: Path, compression: str) -> Path:
     """A verified whole-cluster dump of the running container in `data_dir`, named as the runtime names
     its dumps, mode 0600, owned by the image's postgres user (the restore runs as that user)."""
-    extension, compress, decompress = _COMPRESSORS[compression]
-    name = dump_file_name(compression)
+    compress, decompress = _COMPRESSORS[compression]
+    name = contract.dump_file_name(compression)
     final = data_dir / name
-    temp = data_dir / f".{name}.tmp"
+    temp = data_dir / contract.temp_dump_name(name)
     dump = f'pg_dumpall -U "${{POSTGRES_USER:-postgres}}" | {compress}'
     try:
         status, err = docker.exec_to_file(container_id, dump, temp)
@@ -105,8 +100,8 @@ def take_dump(container_id: str, data_dir: Path, compression: str) -> Path:
         status, tail, err = docker.exec_with_input(container_id, f"{decompress} | tail -n 20", temp)
         if status != 0:
             raise UserError(f"the dump does not decompress ({_one_line(err)}): nothing patched")
-        if TRAILER not in tail.splitlines():
-            raise UserError(f"the dump is incomplete (no '{TRAILER}' line): nothing patched")
+        if contract.TRAILER not in tail.splitlines():
+            raise UserError(f"the dump is incomplete (no '{contract.TRAILER}' line): nothing patched")
         os.chmod(temp, 0o600)
         _chown_to_postgres(container_id, temp)
         with open(temp, "rb") as handle:
@@ -163,4 +158,4 @@ def old_data_note(risk: DataAtRisk, service: PostgresService, container_id: str 
 
 
 __all__ = ["MigrationRequired", "DataAtRisk", "data_at_risk", "migration_commands", "running_container",
-           "take_dump", "dump_file_name", "old_data_note", "TRAILER"]
+           "take_dump", "old_data_note"]

@@ -12,7 +12,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from composegen import stack
+from composegen import contract, stack
 from composegen.compose.detect import PostgresService, environment_value, find_postgres_services
 from composegen.errors import UserError
 from composegen.fsutil import atomic_write
@@ -184,9 +184,9 @@ def effective_options(request: PatchRequest, service: PostgresService) -> Runtim
         return value
 
     return RuntimeOptions(
-        schedule=option("schedule", request.schedule, stack.ENV_SCHEDULE, stack.DEFAULT_SCHEDULE, validate.schedule),
-        keep=option("keep", request.keep, stack.ENV_KEEP, stack.DEFAULT_KEEP, validate.keep),
-        compression=option("compression", request.compression, stack.ENV_COMPRESSION, stack.DEFAULT_COMPRESSION,
+        schedule=option("schedule", request.schedule, contract.ENV_SCHEDULE, contract.DEFAULT_SCHEDULE, validate.schedule),
+        keep=option("keep", request.keep, contract.ENV_KEEP, contract.DEFAULT_KEEP, validate.keep),
+        compression=option("compression", request.compression, contract.ENV_COMPRESSION, contract.DEFAULT_COMPRESSION,
                            validate.compression),
     )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 
-from composegen import stack
+from composegen import contract, stack
 from composegen.compose.detect import interpolate_defaults
 from composegen.patch.locate import parse_tree
 
@@ -100,7 +100,7 @@ def assert_has_setup(service: dict) -> None:
     if isinstance(env, list):
         env = dict(item.split("=", 1) for item in env if "=" in item)
     assert env["PGDATA"] == stack.CONTAINER_PGDATA
-    for name in (stack.ENV_SCHEDULE, stack.ENV_KEEP, stack.ENV_COMPRESSION):
+    for name in (contract.ENV_SCHEDULE, contract.ENV_KEEP, contract.ENV_COMPRESSION):
         assert str(env[name])
     entrypoint = service["entrypoint"]
     assert (entrypoint.split() if isinstance(entrypoint, str) else list(entrypoint)) == stack.ENTRYPOINT

@@ -1,6 +1,6 @@
 """CG010: a stack's data/ (the dumps) or .env (the secrets) is not ignored by git."""
 
-from composegen import stack
+from composegen import contract
 from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
 from composegen.compose.positions import key_position
@@ -14,7 +14,7 @@ def check(document, context):
         if not compose_model.runs_composegen_entrypoint(service):
             continue
         data = data_folder(document, service)
-        mount = mount_of(service, stack.CONTAINER_DUMPS)
+        mount = mount_of(service, contract.DUMPS_DIR)
         line, column = mount.position if mount else key_position(document.services, name)
         if context.is_git_ignored(data, folder=True) is False:
             yield Issue(line, column, f"{data}/ holds the database dumps but git does not ignore it; "

@@ -1,5 +1,6 @@
 """CG002: the seed's pattern, a healthcheck that runs the dump."""
 
+from composegen import contract, stack
 from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
 from composegen.compose.positions import key_position, value_position
@@ -27,7 +28,7 @@ RULE = Rule(
         "unhealthy or not ready, every interval rewrites the whole dump whether or not anything changed, "
         "and engines that do not run healthchecks (podman without systemd) never dump at all. "
         "Fix: run `composegen patch <compose file>`: the entrypoint schedules the dumps "
-        "(COMPOSEGEN_SCHEDULE) and the healthcheck becomes `/utils/healthcheck`, which reports readiness "
+        f"({contract.ENV_SCHEDULE}) and the healthcheck becomes `{stack.HEALTHCHECK_TEST[1]}`, which reports readiness "
         "and a failed last dump."
     ),
     check=check,

@@ -2,7 +2,7 @@
 
 import os
 
-from composegen import stack
+from composegen import contract
 from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
 from composegen.compose.positions import key_position
@@ -20,7 +20,7 @@ def check(document, context):
         if folder in checked:
             continue
         checked.add(folder)
-        mount = mount_of(service, stack.CONTAINER_UTILS)
+        mount = mount_of(service, contract.UTILS_DIR)
         line, column = mount.position if mount else key_position(document.services, name)
         stale, missing = [], []
         for script, expected in context.rendered_utils.items():
