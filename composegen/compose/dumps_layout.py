@@ -11,7 +11,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from composegen import stack
+from composegen import contract
 from composegen.compose.stack_paths import mount_source
 
 SINGLE = "./data"
@@ -32,7 +32,7 @@ def per_service(name: str) -> str:
 
 def current_folder(service_mapping: object) -> str | None:
     """The dumps folder as written in the service's `/dumps` mount, or None."""
-    found = mount_source(service_mapping, stack.CONTAINER_DUMPS)
+    found = mount_source(service_mapping, contract.DUMPS_DIR)
     return found[1] if found else None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from composegen import stack
+from composegen import contract, stack
 from composegen.compose.detect import PostgresService, interpolate_defaults
 from composegen.compose.model import command_words, duration_seconds, healthcheck_runs_a_dump, parse_volume, split_volume_spec
 from composegen.errors import UserError
@@ -27,7 +27,7 @@ _SETUP_TARGETS = {split_volume_spec(spec)[1] for spec in SETUP_VOLUMES}
 
 def setup_volumes(dumps_folder: str) -> tuple[str, ...]:
     """The setup's mounts with the service's own dumps folder (rule 18: `./data`, or `./data/<service>`)."""
-    dumps = f"{dumps_folder}:{stack.CONTAINER_DUMPS}"
+    dumps = f"{dumps_folder}:{contract.DUMPS_DIR}"
     return tuple(dumps if spec == stack.VOLUME_DUMPS else spec for spec in SETUP_VOLUMES)
 _INITDB_DIR = "/docker-entrypoint-initdb.d"
 _MIN_GRACE_SECONDS = 300.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ruamel.yaml import YAML
 
-from composegen import stack
+from composegen import contract, stack
 from composegen.cli import cli
 from click.testing import CliRunner
 
@@ -86,7 +86,7 @@ def test_a_stack_patched_onto_one_folder_is_repaired_without_losing_a_dump(tmp_p
     dumps = [tmp_path / "data" / f"cluster-2026120{i}T000000Z.sql.zst" for i in range(1, 4)]
     for dump in dumps:
         dump.write_bytes(b"dump")
-    (tmp_path / "data" / stack.STATUS_FILE).write_text("{}")
+    (tmp_path / "data" / contract.RECORD_FILE).write_text("{}")
     result = run_patch(compose)
     assert result.exit_code == 0, result.output
     assert "./data/db:/dumps" in volumes_of(compose, "db") and "./data/auth-db:/dumps" in volumes_of(compose, "auth-db")
