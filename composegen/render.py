@@ -55,5 +55,22 @@ def environment():
     return env
 
 
+# What makes Jinja do anything to a template's text: its three delimiters (line statements are off).
+# A template with none renders as its own text, read like Jinja's loader reads it (universal newlines).
+_JINJA_MARKS = ("{{", "{%", "{#")
+
+
 def render(template: str, **context: object) -> str:
+    plain = _plain_text(template)
+    if plain is not None:
+        # The runtime scripts (35 KB) are such text: lexing and compiling them was most of init's
+        # template time, and with them alone no Jinja import is needed.
+        return plain
     return environment().get_template(template).render(**context)
+
+
+@lru_cache(maxsize=None)
+def _plain_text(template: str) -> str | None:
+    """The template's text when Jinja would output it unchanged, else None."""
+    text = (templates_dir() / template).read_text(encoding="utf-8")
+    return None if any(mark in text for mark in _JINJA_MARKS) else text

@@ -174,9 +174,12 @@ def load_spec_file(path: Path) -> ServiceSpec:
     return parse_spec(text, str(path))
 
 
-def parse_spec(text: str, source: str, schema: str = SPEC_SCHEMA) -> ServiceSpec:
+def parse_spec(text: str, source: str, schema: str | None = SPEC_SCHEMA) -> ServiceSpec:
+    """`schema=None` skips the JSON Schema check: only for the package's own catalog, whose entries
+    tests/test_catalog.py validates (importing jsonschema costs more than the rest of an init)."""
     doc = load_yaml(text, source)
-    validate(doc, source, schema)
+    if schema is not None:
+        validate(doc, source, schema)
     spec = ServiceSpec.from_document(doc)
     check_references(spec, source)
     return spec
@@ -186,25 +189,30 @@ def parse_spec(text: str, source: str, schema: str = SPEC_SCHEMA) -> ServiceSpec
 
 
 @lru_cache(maxsize=None)
-def _validator(schema: str):
+def _schemas() -> dict[str, dict]:
+    """{file name: document} of every schema in schemas/ (they refer to each other by file name)."""
     import json
-
-    from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
 
     from composegen.resources import schemas_dir
 
-    resources = []
-    for path in sorted(schemas_dir().glob("*.schema.json")):
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        resources.append((path.name, Resource.from_contents(contents)))
-    registry = Registry().with_resources(resources)
+    return {path.name: json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted(schemas_dir().glob("*.schema.json"))}
+
+
+@lru_cache(maxsize=None)
+def _validator(schema: str):
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    registry = Registry().with_resources(
+        (name, Resource.from_contents(contents)) for name, contents in _schemas().items())
     root = registry.contents(schema)
     return Draft202012Validator(root, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def schema_document(schema: str = SPEC_SCHEMA) -> dict:
-    return _validator(schema).schema
+    """The schema as a plain document (composegen.validate reads its patterns): no validator built."""
+    return _schemas()[schema]
 
 
 def validate(doc: object, source: str, schema: str = SPEC_SCHEMA) -> None:

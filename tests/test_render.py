@@ -88,3 +88,41 @@ def test_templates_are_rendered_strictly():
 
     with pytest.raises(jinja2.UndefinedError):
         render("compose/compose.yaml.j2")
+
+
+def _every_template() -> list[str]:
+    from composegen.resources import templates_dir
+
+    root = templates_dir()
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*.j2"))
+
+
+def test_a_template_without_jinja_syntax_renders_as_jinja_would():
+    # render() returns such a template's text without Jinja (composegen.render._plain_text): the output
+    # must be what Jinja itself gives, for the templates shipped today and whatever they become.
+    from composegen import render as render_module
+
+    plain = [t for t in _every_template() if render_module._plain_text(t) is not None]
+    assert "utils/lib.sh.j2" in plain or any(t.startswith("utils/") for t in plain)
+    for template in plain:
+        assert render(template) == render_module.environment().get_template(template).render(), template
+
+
+def test_text_with_a_jinja_mark_is_not_taken_as_plain(tmp_path, monkeypatch):
+    from composegen import render as render_module
+
+    files = {"a.j2": "x {# c #} y\n", "b.j2": "${#arr[@]} }}\n", "c.j2": "{{ 1 }}", "d.j2": "{% if 1 %}x{% endif %}\n",
+             "plain.j2": "plain $x {x} %} #}\n", "crlf.j2": "a\r\nb\rc\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8", newline="")
+    monkeypatch.setattr(render_module, "templates_dir", lambda: tmp_path)
+    render_module._plain_text.cache_clear()
+    render_module.environment.cache_clear()
+    try:
+        assert [render_module._plain_text(n) for n in ("a.j2", "b.j2", "c.j2", "d.j2")] == [None] * 4
+        for name in ("plain.j2", "crlf.j2"):
+            assert render_module._plain_text(name) == render_module.environment().get_template(name).render()
+        assert render("crlf.j2") == "a\nb\nc\n"
+    finally:
+        render_module._plain_text.cache_clear()
+        render_module.environment.cache_clear()

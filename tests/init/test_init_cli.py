@@ -150,3 +150,19 @@ def test_help_does_not_import_the_heavy_modules():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "HEAVY=", done.stdout.strip().splitlines()[-1]
+
+
+def test_init_from_the_catalog_does_not_import_jsonschema(tmp_path):
+    # Importing jsonschema cost more than the rest of `init miniflux --dry-run` (issue 15): catalog
+    # entries are validated by tests/test_catalog.py, not on every run. A --spec file still is.
+    probe = ("import sys; from composegen.cli import main; sys.argv = ['composegen', *sys.argv[1:]]\n"
+             "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+             "print('jsonschema' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe, "init", "miniflux", "--dry-run"], cwd=tmp_path,
+                         capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "False"
+    spec = tmp_path / "s.yaml"
+    spec.write_text("name: x\nimage: x:1\ndatabase: {name: x, user: x}\nbogus: 1\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", probe, "init", "--spec", str(spec), "--dry-run"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and "bogus" in result.stderr
