@@ -46,6 +46,13 @@ def measure_cli(options, results: Results) -> None:
         cli_figures.report_help(*cli_figures.measure_help(options.help_runs), results)
     except (MeasureError, OSError) as exc:
         results.skip("composegen --help", str(exc), "help_ms")
+    try:
+        progress(f"init {cli_figures.INIT_APP} --dry-run: {options.help_runs} runs, beside python -c pass")
+        with tempfile.TemporaryDirectory(prefix="cgbench-init-") as tmp:
+            figures = cli_figures.measure_init_dry_run(options.help_runs, Path(tmp))
+        cli_figures.report_init_dry_run(*figures, results)
+    except (MeasureError, OSError) as exc:
+        results.skip(f"composegen init {cli_figures.INIT_APP} --dry-run", str(exc), "init_dry_run_ms")
 
 
 def main(argv: list[str] | None = None) -> int:
