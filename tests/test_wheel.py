@@ -75,7 +75,7 @@ def test_the_wheel_declares_its_dependencies(wheel):
         requires = [line.split(":", 1)[1].strip().lower() for line in archive.read(metadata).decode().splitlines()
                     if line.startswith("Requires-Dist:") and "extra ==" not in line]
     normalized = [re.sub(r"[-_.]+", "-", r) for r in requires]  # PEP 503: ruamel.yaml is ruamel-yaml
-    for dependency in ("click", "jinja2", "ruamel-yaml", "jsonschema"):
+    for dependency in ("click", "jinja2", "ruamel-yaml", "ruamel-yaml-clib", "jsonschema"):
         assert any(r.startswith(dependency) for r in normalized), requires
 
 

@@ -114,16 +114,76 @@ def _yaml(typ: str, preserve_quotes: bool):
     return _LOADERS[key]
 
 
-def parse_yaml(text: str, path: Path | str, *, round_trip: bool = True, preserve_quotes: bool = False) -> object:
+_C_LOADER: type | None | bool = False  # False: not looked up yet; None: libyaml is not installed
+
+
+def _c_loader():
+    """libyaml's scanner, parser and composer (ruamel.yaml.clib) under ruamel's own round-trip
+    constructor and YAML 1.2 resolver: the same CommentedMaps in about a quarter of the time. The
+    pure-Python parse was ~90% of `lint` over 500 stacks (benchmarks/README.md, lint500_s)."""
+    global _C_LOADER
+    if _C_LOADER is False:
+        try:
+            from ruamel.yaml.constructor import RoundTripConstructor
+            from ruamel.yaml.cyaml import CParser
+            from ruamel.yaml.resolver import VersionedResolver
+        except ImportError:
+            _C_LOADER = None
+        else:
+            class CRoundTripLoader(CParser, RoundTripConstructor, VersionedResolver):
+                comment_handling = None  # like the pure loader: no comments collected
+
+                def __init__(self, stream: str) -> None:
+                    CParser.__init__(self, stream)
+                    self._parser = self._composer = self
+                    RoundTripConstructor.__init__(self, loader=self)
+                    self.allow_duplicate_keys = _yaml("rt", False).allow_duplicate_keys
+                    VersionedResolver.__init__(self, version=None, loadumper=self)
+
+                @property
+                def processing_version(self):
+                    # No %YAML directive reaches this loader (see _libyaml_load): always YAML 1.2,
+                    # without the two failed attribute look-ups per scalar of the inherited property.
+                    return (1, 2)
+
+            _C_LOADER = CRoundTripLoader
+    return _C_LOADER
+
+
+def _libyaml_load(text: str) -> object | None:
+    """The round-trip data of `text` read by libyaml, or None where it would differ from the pure
+    loader's, which then reads it: a text libyaml refuses (so an error reads exactly as before), one
+    with a %directive (its YAML version would not reach the resolver) or a `!` (a tag: the pure
+    loader keeps `!!str 1` as a TaggedScalar, libyaml's composer as a str). Two differences remain:
+    anchor names are not kept, and an empty value (`key:`) is placed right after its key, where the
+    pure parser puts it at the next token, which may be lines below. Hence only for readers that do
+    not edit the file."""
+    loader_class = _c_loader()
+    if loader_class is None or "!" in text or text.startswith("%") or "\n%" in text:
+        return None
+    loader = loader_class(text)
+    try:
+        return loader.get_single_data()
+    except Exception:  # noqa: BLE001 - any refusal: the pure parser gives the error, or the data
+        return None
+    finally:
+        loader.dispose()
+
+
+def parse_yaml(text: str, path: Path | str, *, round_trip: bool = True, preserve_quotes: bool = False,
+               libyaml: bool = False) -> object:
     """The YAML 1.2 document in `text`, checked against the bounds above.
 
     round_trip gives ruamel's CommentedMaps (positions, `<<:` merges); otherwise plain dicts/lists.
-    Every problem is a LoadError with the line where it is.
+    libyaml (round trip only, for readers that do not edit): parse with libyaml where it gives the
+    same (see _libyaml_load). Every problem is a LoadError with the line where it is.
     """
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    data = _libyaml_load(text) if libyaml and round_trip and not preserve_quotes else None
     try:
-        data = _yaml("rt" if round_trip else "safe", preserve_quotes).load(text)
+        if data is None:
+            data = _yaml("rt" if round_trip else "safe", preserve_quotes).load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
