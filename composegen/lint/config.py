@@ -90,7 +90,7 @@ def load_config(path: Path, rules: list[Rule]) -> LintConfig:
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: cannot read the lint config: {exc}") from None
     try:
-        data = YAML(typ="safe").load(text)
+        data = YAML(typ="safe", pure=True).load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

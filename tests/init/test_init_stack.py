@@ -104,7 +104,7 @@ def test_the_postgres_service_is_the_documented_block(tmp_path, stub_utils):
     from composegen.service_block import postgres_service_keys, runtime_environment
 
     target = init(tmp_path, overrides=Overrides(schedule="30m", keep=5, compression="gzip", postgres_version=15))
-    doc = YAML(typ="safe").load((target / "compose.yaml").read_text())
+    doc = YAML(typ="safe", pure=True).load((target / "compose.yaml").read_text())
     assert list(doc["services"]) == ["demo", "postgres"]
     pg = doc["services"]["postgres"]
     for key, value in postgres_service_keys().items():
@@ -311,10 +311,10 @@ def test_the_postgres_service_equals_the_block_in_docs_runtime_md(tmp_path, stub
 
     docs = (Path(__file__).resolve().parents[2] / "docs" / "runtime.md").read_text()
     block = docs.split("```yaml\n", 1)[1].split("```", 1)[0]
-    documented = YAML(typ="safe").load("services:\n" + block)["services"]["postgres"]
+    documented = YAML(typ="safe", pure=True).load("services:\n" + block)["services"]["postgres"]
     spec_text = "name: app\nimage: example/app:1\ndatabase: {name: app, user: app}\n"
     target = init(tmp_path, spec_text=spec_text)
-    written = YAML(typ="safe").load((target.parent / "demo" / "compose.yaml").read_text())["services"]["postgres"]
+    written = YAML(typ="safe", pure=True).load((target.parent / "demo" / "compose.yaml").read_text())["services"]["postgres"]
     assert written == documented
     assert list(written) == list(documented)
 

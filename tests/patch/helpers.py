@@ -69,7 +69,7 @@ def prepare_for_config(folder: Path, compose: Path) -> None:
         return "./stub" if re.search(r"DIR|PATH|LOCATION|VOLUME|FOLDER", name) else "1"
 
     (folder / ".env").write_text("".join(f"{name}={dummy(name)}\n" for name in sorted(names)))
-    data = YAML(typ="safe").load(text)
+    data = YAML(typ="safe", pure=True).load(text)
     for service in (data.get("services") or {}).values():
         env_files = (service or {}).get("env_file") or []
         for entry in [env_files] if isinstance(env_files, (str, dict)) else env_files:

@@ -115,7 +115,7 @@ def test_an_alias_in_the_service_is_replaced_by_its_own_copy(tmp_path, run_patch
     assert run_patch(compose).exit_code == 0
     from ruamel.yaml import YAML
 
-    data = YAML(typ="safe").load(compose.read_text())
+    data = YAML(typ="safe", pure=True).load(compose.read_text())
     assert data["services"]["app"]["environment"] == {"POSTGRES_PASSWORD": "x"}
     assert data["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == "x"
     assert data["services"]["db"]["environment"]["PGDATA"] == "/pgdata"

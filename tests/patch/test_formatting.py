@@ -28,7 +28,7 @@ def only_service_changed(before: str, after: str, name: str) -> None:
 
 
 def setup_of(after: str, name: str) -> dict:
-    service = YAML(typ="safe").load(after)["services"][name]
+    service = YAML(typ="safe", pure=True).load(after)["services"][name]
     assert_has_setup(service)
     return service
 
@@ -128,7 +128,7 @@ def test_shared_anchor_is_not_changed(tmp_path, run_patch):
     after = patch_text(tmp_path, run_patch, before)
     assert after.startswith(before.split("services:")[0])
     only_service_changed(before, after, "db")
-    data = YAML(typ="safe").load(after)
+    data = YAML(typ="safe", pure=True).load(after)
     db = setup_of(after, "db")
     assert db["environment"]["TZ"] == "UTC" and "logs:/logs" in db["volumes"]
     assert data["services"]["app"]["environment"] == {"TZ": "UTC"}
@@ -140,7 +140,7 @@ def test_environment_merged_into_the_service_map_gets_own_keys(tmp_path, run_pat
               "      <<: *db_env\n  db:\n    image: postgres:16\n    environment:\n      <<: *db_env\n")
     after = patch_text(tmp_path, run_patch, before)
     assert "      <<: *db_env\n      PGDATA: /pgdata\n" in after
-    data = YAML(typ="safe").load(after)
+    data = YAML(typ="safe", pure=True).load(after)
     assert data["services"]["web"]["environment"] == {"POSTGRES_PASSWORD": "x"}
     assert setup_of(after, "db")["environment"]["POSTGRES_PASSWORD"] == "x"
 

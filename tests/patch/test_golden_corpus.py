@@ -93,7 +93,7 @@ def test_patched_service_has_the_setup(corpus_copy, run_patch):
     if name in EXPECTED_REFUSALS:
         return
     assert run_patch(compose, "--fresh").exit_code == 0
-    data = YAML(typ="safe").load(compose.read_text(encoding="utf-8"))
+    data = YAML(typ="safe", pure=True).load(compose.read_text(encoding="utf-8"))
     [service] = [s for s in find_postgres_services(YAML().load(compose.read_text(encoding="utf-8"))) if s.patchable]
     assert service.data_mounts == ()
     assert_has_setup(data["services"][service.name])

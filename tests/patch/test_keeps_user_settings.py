@@ -16,7 +16,7 @@ def patched_service(tmp_path, run_patch, text: str, name: str = "db", *args: str
     compose.write_text(text)
     result = run_patch(compose, *args)
     assert result.exit_code == 0, result.output
-    return YAML(typ="safe").load(compose.read_text())["services"][name], result
+    return YAML(typ="safe", pure=True).load(compose.read_text())["services"][name], result
 
 
 def test_seed_dump_healthcheck_and_init_folder_mount_are_replaced(tmp_path, run_patch):
@@ -104,7 +104,7 @@ def test_a_rerun_keeps_the_options_chosen_before(tmp_path, run_patch):
     assert again.exit_code == 0 and "nothing changed" in again.stdout
     assert compose.read_text() == patched
     assert run_patch(compose, "--keep", "2").exit_code == 0
-    env = YAML(typ="safe").load(compose.read_text())["services"]["db"]["environment"]
+    env = YAML(typ="safe", pure=True).load(compose.read_text())["services"]["db"]["environment"]
     assert (env["COMPOSEGEN_SCHEDULE"], env["COMPOSEGEN_KEEP"]) == ("30m", "2")
 
 

@@ -81,8 +81,8 @@ def test_generated_files(tmp_path_factory, text):
     assert all(first < line <= stop for line in inserted_at), (sorted(inserted_at), first, stop)
     assert after.endswith("\n") == text.endswith("\n")
     assert after.count("\r\n") == (after.count("\n") if "\r\n" in text else 0)
-    before_data = YAML(typ="safe").load(text)
-    data = YAML(typ="safe").load(after)
+    before_data = YAML(typ="safe", pure=True).load(text)
+    data = YAML(typ="safe", pure=True).load(after)
     assert_has_setup(data["services"]["db"])
     for name in ("app", "cache"):
         assert data["services"][name] == before_data["services"][name]

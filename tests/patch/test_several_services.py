@@ -27,7 +27,7 @@ FIVE = "services:\n" + "".join(
 
 
 def volumes_of(compose, name):
-    return [str(v) for v in YAML(typ="safe").load(compose.read_text())["services"][name]["volumes"]]
+    return [str(v) for v in YAML(typ="safe", pure=True).load(compose.read_text())["services"][name]["volumes"]]
 
 
 def test_every_postgres_service_in_one_run_each_with_its_own_folder(tmp_path, run_patch):
@@ -63,7 +63,7 @@ def test_service_narrows_and_gives_the_same_layout(tmp_path, run_patch):
     assert first.exit_code == 0, first.output
     assert "'db'" not in first.stdout
     assert "./data/auth-db:/dumps" in volumes_of(compose, "auth-db")
-    assert "volumes" not in YAML(typ="safe").load(compose.read_text())["services"]["db"]
+    assert "volumes" not in YAML(typ="safe", pure=True).load(compose.read_text())["services"]["db"]
     second = run_patch(compose, "--service", "db")
     assert second.exit_code == 0 and "./data/db:/dumps" in volumes_of(compose, "db")
     assert "./data/auth-db:/dumps" in volumes_of(compose, "auth-db")
