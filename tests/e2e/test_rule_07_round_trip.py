@@ -1,19 +1,22 @@
 """Rule 7: the whole cluster (every database and role, not only POSTGRES_USER's) comes back after
-`down` + `up`; also on the images built differently (the 18+ layout; Alpine's busybox userland),
-which shows the runtime relies on the documented contract only. (Restores on 17: rule 15's test.)"""
+`down` + `up`. With rule 3 (a fast, clean stop with clients attached), on every image of the matrix:
+every major 13-18 with its own layout, in both flavours, which shows the runtime relies on the
+documented contract only."""
 
 from __future__ import annotations
 
 import pytest
 
-from harness import ALPINELIKE_IMAGE, PG18_LAYOUT_IMAGE, populate
-from harness.data import snapshot
-from rules_common import BUSYBOX_15, DASH_15, cases, dump_files
+import re
+
+from harness import populate
+from harness.data import count_rows, snapshot
+from rules_common import BUSYBOX_18, EVERY_IMAGE, RULE_IMAGES, SEED_IMAGES, _short, cases, composegen_lines, dump_files
 
 
 @pytest.mark.parametrize("setup, image", cases(
     "the seed pg_dumps only POSTGRES_DB (busybox); under dash its trap is rejected and nothing is dumped",
-    seed_images=(BUSYBOX_15, DASH_15)))
+    seed_images=(*SEED_IMAGES, RULE_IMAGES[0])))
 def test_rule07_round_trip_keeps_every_database_and_role(make_stack, setup, image):
     stack = make_stack(image=image, setup=setup)
     stack.up()
@@ -28,13 +31,34 @@ def test_rule07_round_trip_keeps_every_database_and_role(make_stack, setup, imag
     assert login.stdout.strip() == "1", login.stderr
 
 
-@pytest.mark.parametrize("image", [PG18_LAYOUT_IMAGE, ALPINELIKE_IMAGE], ids=["17-pg18layout", "17-alpinelike"])
-def test_rule07_round_trip_on_an_image_built_differently(make_stack, image):
-    # pg18layout: PGDATA and VOLUME where the 18+ images have them; alpinelike: busybox's userland
-    # (sed, awk, stat, sync, ...) and su-exec instead of gosu.
-    stack = make_stack(image=image)
+# Known runtime faults (issue #10), strict: the mark must go with the fix.
+KNOWN_FAULTS = {
+    BUSYBOX_18: "busybox 1.38's `read` loops once a trap has caught a signal: the stop handler hangs "
+                "(no stop-time dump; killed at the end of the grace period)",
+}
+
+
+@pytest.mark.parametrize("image", [
+    pytest.param(image, id=_short(image), marks=[pytest.mark.xfail(strict=True, raises=AssertionError,
+                                                                   reason=KNOWN_FAULTS[image])]
+                 if image in KNOWN_FAULTS else [])
+    for image in EVERY_IMAGE])
+def test_rule07_round_trip_and_stop_on_every_image(make_stack, image):
+    stack = make_stack(image=image, app_connections=2)
     stack.up()
     before = populate(stack)
+    assert stack.app_connection_count() >= 2
+    # Rule 3: a stop with the app attached is fast and clean (bounded here, so a hang costs 90 s, not
+    # the 5 min grace period).
+    took = stack.stop(timeout=90)
+    state = stack.state()
+    dump_s = max([float(m.group(1)) for line in composegen_lines(stack)
+                  if (m := re.search(r"trigger=stop .*duration=([\d.]+)s", line))] or [0.0])
+    assert state["ExitCode"] == 0, f"exit {state['ExitCode']} after {took:.1f} s\n{stack.logs()[-2000:]}"
+    assert took <= dump_s + 10, f"stop took {took:.1f} s (dump {dump_s:.1f} s)"
+    assert any("dump written trigger=stop" in line for line in composegen_lines(stack))
+    stack.start()
+    assert count_rows(stack) == before["items"]
     stack.down()
     stack.up()
     assert snapshot(stack) == before

@@ -6,16 +6,17 @@ import pytest
 
 from harness import populate
 from harness.data import snapshot
-from rules_common import BUSYBOX_15, DASH_15, dump_files
+from harness.params import seed_mark
+from rules_common import RULE_IMAGES, SEED_IMAGES, _short, dump_files
 
 MAGIC = {"zstd": b"\x28\xb5\x2f\xfd", "gzip": b"\x1f\x8b"}
 
 
 @pytest.mark.parametrize("compression, setup, image", [
-    pytest.param("zstd", "composegen", DASH_15, id="zstd-composegen-15-dash"),
-    pytest.param("gzip", "composegen", BUSYBOX_15, id="gzip-composegen-15-busybox"),
-    pytest.param("zstd", "seed", BUSYBOX_15, id="zstd-seed-15-busybox", marks=pytest.mark.xfail(
-        strict=True, reason="the seed always writes gzip -9 (5x the cost of zstd -3)")),
+    pytest.param("zstd", "composegen", RULE_IMAGES[0], id=f"zstd-composegen-{_short(RULE_IMAGES[0])}"),
+    pytest.param("gzip", "composegen", RULE_IMAGES[1], id=f"gzip-composegen-{_short(RULE_IMAGES[1])}"),
+    pytest.param("zstd", "seed", SEED_IMAGES[0], id=f"zstd-seed-{_short(SEED_IMAGES[0])}", marks=seed_mark(
+        "the seed always writes gzip -9 (5x the cost of zstd -3)")),
 ])
 def test_rule10_compression_round_trip(make_stack, compression, setup, image):
     stack = make_stack(image=image, setup=setup, compression=compression)

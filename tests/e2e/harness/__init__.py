@@ -14,18 +14,17 @@ from harness.data import (
     role_names,
 )
 from harness.engine import Engine, EngineUnavailable
-from harness.images import ALPINELIKE_IMAGE, FLAVOURS, IMAGES, MAJORS, PG18_LAYOUT_IMAGE, image_tag
+from harness.images import EXTENSION_IMAGE, FLAVOURS, IMAGES, MAJORS, image_tag
 from harness.params import SETUPS, flavour_images, setups
 from harness.stack import PsqlError, Stack, make_stack
 
 __all__ = [
-    "ALPINELIKE_IMAGE",
+    "EXTENSION_IMAGE",
     "Engine",
     "EngineUnavailable",
     "FLAVOURS",
     "IMAGES",
     "MAJORS",
-    "PG18_LAYOUT_IMAGE",
     "PsqlError",
     "SETUPS",
     "Stack",

@@ -30,9 +30,14 @@ HASH_LABEL = "composegen.test.inputs-hash"
 REPOSITORY = os.environ.get("COMPOSEGEN_TEST_REPOSITORY") or "composegen-test/postgres"
 ROOTFS_REPOSITORY = f"{REPOSITORY.rsplit('/', 1)[0]}/rootfs" if "/" in REPOSITORY else f"{REPOSITORY}-rootfs"
 
-SUITES = {15: "bookworm", 17: "trixie"}  # the Debian release that packages each major
+# The Debian release that packages each major (forky is testing: debootstrapped with the sid script).
+SUITES = {13: "bullseye", 15: "bookworm", 17: "trixie", 18: "forky"}
 MAJORS = tuple(SUITES)
+# dash: the official Debian-based images (dash /bin/sh, GNU userland, postgres 999:999, gosu, no ps).
+# busybox: Alpine-like (busybox ash /bin/sh and busybox's applets ahead of the GNU tools on PATH,
+# postgres 70:70, gosu). tests/e2e/images/flavour.sh builds both on one rootfs.
 FLAVOURS = ("dash", "busybox")
+EXTENSION_MAJOR = 17  # the extension-like image is built FROM this major's dash image
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,7 @@ class ImageSpec:
     name: str  # short name, also the tag: "15-dash"
     major: int
     flavour: str
-    pgdata: str = "/var/lib/postgresql/data"
-    volume: str = "/var/lib/postgresql/data"
+    extension: bool = False  # the extension-like image: a wrapper ENTRYPOINT and its own CMD
 
     @property
     def tag(self) -> str:
@@ -51,20 +55,37 @@ class ImageSpec:
     def suite(self) -> str:
         return SUITES[self.major]
 
+    @property
+    def pgdata(self) -> str:
+        # The official layout of each major (../shared/postgres-image-contract.md).
+        return f"/var/lib/postgresql/{self.major}/docker" if self.major >= 18 else "/var/lib/postgresql/data"
+
+    @property
+    def volume(self) -> str:
+        return "/var/lib/postgresql" if self.major >= 18 else "/var/lib/postgresql/data"
+
+    @property
+    def base(self) -> "ImageSpec | None":
+        """The test image an extension-like image is built FROM (None: built on the rootfs)."""
+        return ImageSpec(f"{self.major}-{self.flavour}", self.major, self.flavour) if self.extension else None
+
 
 SPECS = [ImageSpec(f"{major}-{flavour}", major, flavour) for major in MAJORS for flavour in FLAVOURS]
-# Built differently, to show the runtime relies on the documented contract only: the layout of the
-# official 18+ images (PGDATA one level deeper, the VOLUME on its parent).
-SPECS.append(ImageSpec("17-pg18layout", 17, "dash", pgdata="/var/lib/postgresql/18/docker",
-                       volume="/var/lib/postgresql"))
-
-# Alpine's userland: busybox applets instead of GNU coreutils, sed, awk, find... (not in FLAVOURS:
-# opt in with image=ALPINELIKE_IMAGE).
-SPECS.append(ImageSpec("17-alpinelike", 17, "alpinelike"))
+# Like immich's Postgres image: FROM an official one, its own ENTRYPOINT wrapper that writes a config
+# file preloading a library and then runs docker-entrypoint.sh "$@", and its own CMD pointing at it.
+SPECS.append(ImageSpec(f"{EXTENSION_MAJOR}-extension", EXTENSION_MAJOR, "dash", extension=True))
 
 IMAGES = {spec.name: spec.tag for spec in SPECS}
-ALPINELIKE_IMAGE = IMAGES["17-alpinelike"]
-PG18_LAYOUT_IMAGE = IMAGES["17-pg18layout"]
+EXTENSION_IMAGE = IMAGES[f"{EXTENSION_MAJOR}-extension"]
+# What the extension-like image preloads (its wrapper writes it into its config file).
+EXTENSION_PRELOAD = "pg_stat_statements"
+EXTENSION_CONFIG_FILE = "/etc/postgresql/postgresql.conf"
+
+
+def app_image(image: str) -> str:
+    """The image of a stack's stand-in app: the rootfs of the test image's major (psql; no VOLUME,
+    entrypoint or CMD of its own), always present once that test image is built."""
+    return rootfs_image(spec_for(image).major)
 
 
 def image_tag(major: int, flavour: str) -> str:
@@ -95,9 +116,29 @@ def rootfs_hash(major: int) -> str:
     return _digest("rootfs-v1", (INPUTS_DIR / "build-rootfs.sh").read_bytes(), SUITES[major], str(major))
 
 
+IMAGE_FILES = ("Dockerfile", "flavour.sh", "docker-entrypoint.sh")
+EXTENSION_FILES = ("Dockerfile.extension", "extension-entrypoint.sh")
+
+
 def inputs_hash(spec: ImageSpec) -> str:
-    files = [(INPUTS_DIR / name).read_bytes() for name in ("Dockerfile", "flavour.sh", "docker-entrypoint.sh")]
+    if spec.base is not None:
+        files = [(INPUTS_DIR / name).read_bytes() for name in EXTENSION_FILES]
+        return _digest("extension-v1", inputs_hash(spec.base), *files, EXTENSION_PRELOAD, EXTENSION_CONFIG_FILE)
+    files = [(INPUTS_DIR / name).read_bytes() for name in IMAGE_FILES]
     return _digest("image-v1", rootfs_hash(spec.major), *files, spec.flavour, spec.pgdata, spec.volume)
+
+
+def build_args(spec: ImageSpec) -> list[str]:
+    """`docker build` arguments (before the context) for one image."""
+    if spec.base is not None:
+        args = {"BASE": spec.base.tag, "PRELOAD": EXTENSION_PRELOAD, "CONFIG_FILE": EXTENSION_CONFIG_FILE}
+        dockerfile = ["-f", str(INPUTS_DIR / "Dockerfile.extension")]
+    else:
+        args = {"BASE": rootfs_image(spec.major), "PG_MAJOR": spec.major, "FLAVOUR": spec.flavour,
+                "PGDATA_PATH": spec.pgdata, "VOLUME_PATH": spec.volume}
+        dockerfile = []
+    args["INPUTS_HASH"] = inputs_hash(spec)
+    return dockerfile + [item for key, value in args.items() for item in ("--build-arg", f"{key}={value}")]
 
 
 def rootfs_image(major: int) -> str:
@@ -186,11 +227,14 @@ def _build_rootfs_tarballs(majors: list[int], log_dir: Path) -> None:
                                  str(tarball)], stdout=out, stderr=subprocess.STDOUT)
         running.append((major, proc, out, log))
     failed = []
+    started = time.monotonic()
     for major, proc, out, log in running:
         proc.wait()
         out.close()
         if proc.returncode != 0:
             failed.append(f"{SUITES[major]} (exit {proc.returncode}, log {log})")
+        else:
+            _say(f"rootfs {SUITES[major]} ready after {time.monotonic() - started:.0f} s")
     if failed:
         raise RuntimeError(f"rootfs build failed: {', '.join(failed)}")
     for major in majors:  # older tarballs of the same suite are stale now
@@ -205,17 +249,21 @@ def ensure_images(docker: str, specs: list[ImageSpec] | None = None, force: bool
     Holds a file lock, so concurrent test runs on one machine wait for one build instead of racing.
     """
     specs = list(SPECS if specs is None else specs)
+    # An extension-like image needs its base current first.
+    specs += [s.base for s in specs if s.base is not None and s.base not in specs]
+    specs.sort(key=lambda s: s.base is not None)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     with open(CACHE_DIR / "build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         stale = [s for s in specs if force or _image_label(docker, s.tag) != inputs_hash(s)]
-        if not stale:
+        # The rootfs images are also the stacks' app image (app_image()): present for every major.
+        majors = sorted({s.major for s in specs})
+        missing_rootfs = [m for m in majors if force or not _image_exists(docker, rootfs_image(m))]
+        if not stale and not missing_rootfs:
             return []
         started = time.monotonic()
         log_dir = CACHE_DIR / "logs"
         log_dir.mkdir(exist_ok=True)
-        majors = sorted({s.major for s in stale})
-        missing_rootfs = [m for m in majors if force or not _image_exists(docker, rootfs_image(m))]
         to_debootstrap = [m for m in missing_rootfs if force or not rootfs_tarball(m).is_file()]
         if to_debootstrap:
             _build_rootfs_tarballs(to_debootstrap, log_dir)
@@ -227,14 +275,10 @@ def ensure_images(docker: str, specs: list[ImageSpec] | None = None, force: bool
         env = dict(os.environ, DOCKER_BUILDKIT="0")  # the engine (20.10) predates the client's default
         for spec in stale:
             _say(f"docker build {spec.tag}")
-            _run_logged([docker, "build", "--pull=false", "-t", spec.tag,
-                         "--build-arg", f"BASE={rootfs_image(spec.major)}",
-                         "--build-arg", f"PG_MAJOR={spec.major}",
-                         "--build-arg", f"FLAVOUR={spec.flavour}",
-                         "--build-arg", f"PGDATA_PATH={spec.pgdata}",
-                         "--build-arg", f"VOLUME_PATH={spec.volume}",
-                         "--build-arg", f"INPUTS_HASH={inputs_hash(spec)}",
-                         str(INPUTS_DIR)], log_dir / f"build-{spec.name}.log", env=env)
+            began = time.monotonic()
+            _run_logged([docker, "build", "--pull=false", "-t", spec.tag, *build_args(spec), str(INPUTS_DIR)],
+                        log_dir / f"build-{spec.name}.log", env=env)
+            _say(f"built {spec.tag} in {time.monotonic() - began:.0f} s")
         # The images these replace, and rootfs images of older recipes (tags of this module only).
         prefix = f"{ROOTFS_REPOSITORY}:"
         listed = subprocess.run([docker, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}", ROOTFS_REPOSITORY],

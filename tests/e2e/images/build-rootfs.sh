@@ -15,18 +15,27 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# gosu: the entrypoint drops root; busybox: the busybox-sh flavour; zstd/xz-utils/gzip/bash: the
-# official images ship them and the runtime relies on it. Nothing more (no procps: the official
-# Debian-based image has no `ps` either, so the runtime must not need it).
-include=gosu,busybox,zstd,xz-utils,gzip,bash
+# gosu: the entrypoint drops root; busybox: the Alpine-like flavour; zstd/xz-utils/gzip/bash: the
+# official images ship them and the runtime relies on it; locales: LANG=en_US.utf8 is a real locale
+# there. Nothing more (no procps: the official Debian-based image has no `ps` either, so the runtime
+# must not need it).
+include=gosu,busybox,zstd,xz-utils,gzip,bash,locales
+
+# A suite newer than this host's debootstrap has no script of its own: testing is built like sid.
+script=
+if [ ! -e "/usr/share/debootstrap/scripts/$suite" ]; then
+	script=/usr/share/debootstrap/scripts/sid
+fi
 
 # The host's debian-archive-keyring may predate the suite's archive key (a bookworm host building
 # trixie). Check signatures with the host keyring first; only if that fails, retry without the check
 # (these images are test fixtures, built from the same mirror apt already trusts on this host).
-if ! debootstrap --variant=minbase --include="$include" "$suite" "$root" "$mirror"; then
+# shellcheck disable=SC2086 # $script: one word or none
+if ! debootstrap --variant=minbase --include="$include" "$suite" "$root" "$mirror" $script; then
 	echo "build-rootfs: debootstrap of $suite failed with signature checks; retrying with --no-check-gpg" >&2
 	rm -rf "$root"
-	debootstrap --no-check-gpg --variant=minbase --include="$include" "$suite" "$root" "$mirror"
+	# shellcheck disable=SC2086
+	debootstrap --no-check-gpg --variant=minbase --include="$include" "$suite" "$root" "$mirror" $script
 fi
 
 # Nothing may start a service inside the chroot.
@@ -37,8 +46,11 @@ mount -t proc proc "$root/proc"
 in_root() { chroot "$root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"; }
 apt_install() { in_root apt-get install -y -q --no-install-recommends "$@"; }
 
-in_root apt-get update -q
-# The postgres user with the official Debian image's ids; the busybox flavour renumbers it to
+# A testing suite's Release file can be past its Valid-Until date on the mirror: apt would refuse it.
+in_root apt-get -o Acquire::Check-Valid-Until=false update -q
+# The official images' locale (LANG=en_US.utf8 in the Dockerfile), compiled as they do it.
+in_root localedef -i en_US -c -f UTF-8 en_US.UTF-8
+# The postgres user with the official Debian image's ids; the Alpine-like flavour renumbers it to
 # Alpine's 70 (tests/e2e/images/flavour.sh).
 in_root groupadd --system --gid 999 postgres
 in_root useradd --system --uid 999 --gid postgres --home-dir /var/lib/postgresql --shell /bin/bash postgres

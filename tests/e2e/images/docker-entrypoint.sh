@@ -36,10 +36,12 @@ init_psql() {
 	psql -v ON_ERROR_STOP=1 --no-psqlrc --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" "$@"
 }
 
+# Every entry, files or not, in the glob's (sorted) order: a directory named like a script is handed
+# on like one and fails, as in the official image.
 run_init_entries() {
 	local entry
 	for entry in /docker-entrypoint-initdb.d/*; do
-		[ -f "$entry" ] || continue # no match, or a directory
+		[ -e "$entry" ] || continue # the folder is empty: the pattern itself
 		case "$entry" in
 		*.sh)
 			if [ -x "$entry" ]; then
@@ -60,24 +62,64 @@ run_init_entries() {
 	done
 }
 
+# 18+: the data directory moved from /var/lib/postgresql/data to /var/lib/postgresql/MAJOR/docker (the
+# VOLUME from the former to /var/lib/postgresql). With the default PGDATA, a cluster or a mount left
+# where the old layout had them would be silently ignored: refuse instead, saying what to do.
+check_old_layout() {
+	[ "${PG_MAJOR:-0}" -ge 18 ] && [ "$PGDATA" = "/var/lib/postgresql/$PG_MAJOR/docker" ] || return 0
+	local found='' candidate mountpoint rest
+	for candidate in /var/lib/postgresql /var/lib/postgresql/data /var/lib/postgresql/*/docker; do
+		if [ "$candidate" != "$PGDATA" ] && [ -s "$candidate/PG_VERSION" ]; then
+			found="a cluster in $candidate"
+		fi
+	done
+	# /proc/self/mountinfo: the fifth field is the mount point.
+	while read -r _ _ _ _ mountpoint rest; do
+		if [ "$mountpoint" = /var/lib/postgresql/data ]; then
+			found="a mount at /var/lib/postgresql/data"
+		fi
+	done </proc/self/mountinfo
+	if [ -n "$found" ]; then
+		die "PGDATA is $PGDATA (the layout of PostgreSQL 18+), but there is $found (the layout before 18):" \
+			"mount the volume at /var/lib/postgresql, or set PGDATA to where your data is"
+	fi
+}
+
+# The host line's method: what the server's password_encryption gives (md5 on 13, scram from 14),
+# read with the command's own arguments, so a config file they name counts.
+host_auth_method() {
+	if [ -n "$POSTGRES_HOST_AUTH_METHOD" ]; then
+		printf '%s\n' "$POSTGRES_HOST_AUTH_METHOD"
+	else
+		postgres -C password_encryption "$@"
+	fi
+}
+
+# ARGS (the command's arguments after `postgres`)
 initialize() {
-	local method=${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}
-	if [ -z "$POSTGRES_PASSWORD" ] && [ "$method" != trust ]; then
+	if [ -z "$POSTGRES_PASSWORD" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != trust ]; then
 		die "the database is uninitialized and POSTGRES_PASSWORD is not set (set it, or POSTGRES_HOST_AUTH_METHOD=trust)"
 	fi
+	check_old_layout
 
+	# Shell words: quotes in the value group words (`--locale-provider=icu "--icu-locale=en US"`).
 	local -a initdb_args
-	read -r -a initdb_args <<<"$POSTGRES_INITDB_ARGS"
+	eval "initdb_args=($POSTGRES_INITDB_ARGS)"
 	if [ -n "$POSTGRES_PASSWORD" ]; then
 		initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") "${initdb_args[@]}"
 	else
 		initdb --username="$POSTGRES_USER" "${initdb_args[@]}"
 	fi
+	local method
+	method=$(host_auth_method "$@")
 	printf '\nhost all all all %s\n' "$method" >>"$PGDATA/pg_hba.conf"
 
-	# The temporary server: unix socket only, so no client can reach a half-initialised database.
+	# The temporary server: the command's own arguments (its config file, preloads), then unix socket
+	# only, so no client can reach a half-initialised database, on $PGPORT, where psql looks.
+	export PGPORT="${PGPORT:-5432}"
 	export PGPASSWORD="${PGPASSWORD:-$POSTGRES_PASSWORD}"
-	pg_ctl -D "$PGDATA" -w -o "-c listen_addresses=''" start
+	local -a server_args=("$@" -c listen_addresses= -p "$PGPORT")
+	pg_ctl -D "$PGDATA" -w -o "$(printf '%q ' "${server_args[@]}")" start
 
 	if [ "$POSTGRES_DB" != postgres ]; then
 		init_psql --dbname postgres --set db="$POSTGRES_DB" <<<'CREATE DATABASE :"db";'
@@ -105,16 +147,14 @@ if [ "$1" = postgres ]; then
 		chmod 0700 "$PGDATA"
 		chmod 3775 /var/run/postgresql
 		find "$PGDATA" /var/run/postgresql \! -user postgres -exec chown postgres:postgres '{}' +
-		# gosu in the dash flavour, su-exec in the busybox one (as Debian and Alpine images differ).
-		drop_root=$(command -v gosu || command -v su-exec) || die "neither gosu nor su-exec is installed"
-		exec "$drop_root" postgres "${BASH_SOURCE[0]}" "$@"
+		exec gosu postgres "${BASH_SOURCE[0]}" "$@"
 	fi
 	mkdir -p "$PGDATA" 2>/dev/null || true
 	chmod 0700 "$PGDATA" 2>/dev/null || true
 	if [ -s "$PGDATA/PG_VERSION" ]; then
 		log "PostgreSQL Database directory appears to contain a database; Skipping initialization"
 	else
-		initialize
+		initialize "${@:2}"
 	fi
 fi
 

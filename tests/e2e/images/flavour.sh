@@ -1,10 +1,10 @@
 #!/bin/sh
 # Turn the imported Debian rootfs into one test-image flavour (run by the Dockerfile, as root).
 #   flavour.sh dash|busybox PG_MAJOR
-# dash:      /bin/sh is dash and postgres is uid/gid 999, as in the official Debian-based images.
-# busybox:   /bin/sh is busybox ash and postgres is uid/gid 70, as in the official Alpine-based images.
-# alpinelike: busybox, and busybox's applets shadow the GNU userland on PATH (coreutils, sed, awk,
-#            find, grep, ps, ...), as in Alpine, where only what the image adds is not busybox.
+# dash:    the official Debian-based images: /bin/sh is dash, the GNU userland, postgres 999:999, gosu.
+# busybox: Alpine-like, as the official Alpine-based images: /bin/sh is busybox ash, busybox's applets
+#          shadow the GNU userland on PATH (coreutils, sed, awk, find, grep, ps, ...), postgres 70:70,
+#          gosu (today's Alpine images ship it too).
 set -eu
 flavour=$1 pg_major=$2
 
@@ -17,27 +17,24 @@ fi
 case "$flavour" in
 dash)
 	[ "$(id -u postgres)" = 999 ]
+	case "$(readlink -f /bin/sh)" in */dash) ;; *) exit 1 ;; esac
 	;;
-busybox | alpinelike)
+busybox)
 	ln -sf /bin/busybox /bin/sh.busybox
 	mv -f /bin/sh.busybox /bin/sh
 	groupmod --gid 70 postgres
 	usermod --uid 70 --gid 70 postgres
 	# usermod renumbers files in the home folder only; the rest of what the package owns:
 	find / -xdev \( -uid 999 -o -gid 999 \) -exec chown -h postgres:postgres '{}' +
-	# The Alpine images drop root with su-exec and have no gosu: so neither may the runtime assume.
-	mv /usr/sbin/gosu /usr/sbin/su-exec
-	if [ "$flavour" = alpinelike ]; then
-		# /usr/local/bin comes before /usr/bin on the image's PATH. The compressors stay the real
-		# ones (the official images ship gzip, xz and zstd); the shells and `setpriv` (not in
-		# Alpine's busybox) are left out.
-		busybox --list | while read -r applet; do
-			case "$applet" in
-			sh | ash | bash | gzip | gunzip | zcat | xz | unxz | xzcat | lzma | unlzma | lzcat | setpriv) ;;
-			*) ln -s /bin/busybox "/usr/local/bin/$applet" ;;
-			esac
-		done
-	fi
+	# /usr/local/bin comes before /usr/bin on the image's PATH. The compressors stay the real ones
+	# (the official images ship gzip, xz and zstd); the shells and `setpriv` (not in Alpine's
+	# busybox) are left out.
+	busybox --list | while read -r applet; do
+		case "$applet" in
+		sh | ash | bash | gzip | gunzip | zcat | xz | unxz | xzcat | lzma | unlzma | lzcat | setpriv) ;;
+		*) ln -s /bin/busybox "/usr/local/bin/$applet" ;;
+		esac
+	done
 	;;
 *)
 	echo "flavour.sh: unknown flavour $flavour" >&2
