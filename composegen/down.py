@@ -5,6 +5,7 @@ next `start` resumes from PGDATA in the container layer) and the caller is told 
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -110,9 +111,9 @@ def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, pr
     down_command = [*base, "down", *extra_args]
     names = ", ".join(g.service for g in guarded)
     if dry_run:
-        report(f"would run in {compose_file.parent}: {' '.join(stop_command)}  (each service gets its stop_grace_period)")
+        report(f"would run in {shlex.quote(str(compose_file.parent))}: {shlex.join(stop_command)}  (each service gets its stop_grace_period)")
         report(f"would confirm a good dump written at that stop for: {names}")
-        report(f"would then run: {' '.join(down_command)}  (only if every dump is confirmed)")
+        report(f"would then run: {shlex.join(down_command)}  (only if every dump is confirmed)")
         return 0
 
     # The record's time has one-second resolution: compare from the start of this second, and also
@@ -138,6 +139,6 @@ def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, pr
             report(f"not removing the containers: {problem}")
         report("the containers are stopped, not removed; `docker compose start` resumes where they were")
         return 1
-    report(f"removing: {' '.join(down_command)}")
+    report(f"removing: {shlex.join(down_command)}")
     removed = runner(down_command, cwd=compose_file.parent, check=False)
     return 0 if removed.returncode == 0 else 1

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -90,3 +92,84 @@ def write_tree(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+@dataclass(frozen=True)
+class Replacement:
+    path: Path  # the file to write (not a link: callers resolve links first)
+    content: bytes
+    mode: int
+    backup: Path | None = None  # keep the file now at `path` under this name (a user's file)
+
+
+def replace_files(folders: list[tuple[Path, int, tuple[int, int] | None]], files: list[Replacement]) -> None:
+    """Create `folders` (path, mode, (uid, gid) or None) and write `files`, all or nothing.
+
+    Every new content is first written and synced to a temporary file beside its destination; only
+    when all of them are complete are they renamed into place, in the order given. The file each one
+    replaces stays hard-linked under a second name until the end, so a failure on the way puts back
+    every file already replaced and removes what was created: the folder is as it was.
+    """
+    created: list[Path] = []
+    staged: list[tuple[Replacement, str]] = []
+    swapped: list[tuple[Replacement, Path | None]] = []
+    try:
+        for folder, mode, owner in folders:
+            missing = [Path(folder)]
+            while not os.path.lexists(missing[-1].parent):
+                missing.append(missing[-1].parent)
+            for path in reversed(missing):
+                os.mkdir(path, mode)
+                created.append(path)
+                os.chmod(path, mode)
+                if owner is not None:
+                    os.chown(path, *owner)
+        for item in files:
+            fd, tmp = tempfile.mkstemp(prefix=f".{item.path.name}.", suffix=".tmp", dir=item.path.parent)
+            staged.append((item, tmp))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(item.content)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, item.mode)
+        for item, tmp in staged:
+            old = None
+            if os.path.lexists(item.path):
+                old = item.backup or _unused_name(item.path)
+                os.link(item.path, old)
+            swapped.append((item, old))
+            os.replace(tmp, item.path)
+    except BaseException:
+        for item, old in reversed(swapped):
+            try:
+                if old is not None and os.path.samefile(old, item.path):
+                    os.unlink(old)  # not replaced yet (rename onto the same file would keep both names)
+                elif old is not None:
+                    os.replace(old, item.path)
+                elif os.path.lexists(item.path):
+                    os.unlink(item.path)
+            except OSError:
+                pass
+        for _, tmp in staged:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+        for folder in reversed(created):
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    for item, old in swapped:
+        if old is not None and item.backup is None:
+            try:
+                os.unlink(old)
+            except FileNotFoundError:
+                pass
+
+
+def _unused_name(path: Path) -> Path:
+    """A name beside `path` that nothing uses, for the copy kept until a replacement is complete."""
+    for _ in range(100):
+        candidate = path.with_name(f".{path.name}.{secrets.token_hex(4)}.old")
+        if not os.path.lexists(candidate):
+            return candidate
+    raise FileExistsError(errno.EEXIST, "no free name beside", str(path))

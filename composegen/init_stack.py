@@ -8,6 +8,7 @@ of an existing folder one by one (each atomically) and never touches data/ or an
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import secrets
@@ -42,6 +43,7 @@ STATE_DIR_MODE = 0o755  # an app's bind-mounted folder; its owner is the app's u
 
 # Actions of a planned file.
 CREATE, OVERWRITE, KEEP, ADD_KEYS = "create", "overwrite", "keep", "add missing keys"
+BACK_UP = "move the file there aside, then create"
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class PlannedFile:
     mode: int
     action: str
     owner: str = ""  # uid:gid a folder must belong to ("" = whoever runs init)
+    destination: Path | None = None  # --force: the real path written (links inside the folder followed)
+    backup: Path | None = None  # --force: a file composegen did not write there is moved here first
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class Plan:
         for path, owner in self.chown_pending:
             by_owner.setdefault(owner, []).append(shlex.quote(str(self.target / path)))
         return " && ".join(f"sudo chown {owner} {' '.join(paths)}" for owner, paths in by_owner.items())
+    notes: tuple[str, ...] = ()  # what the user must know: links followed, files moved aside
 
 
 def generate_secret() -> str:
@@ -271,24 +276,26 @@ def render_compose(spec: ServiceSpec, options: RuntimeOptions, image: str, url: 
     )
 
 
-_ENV_KEY = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
-
-
 def env_keys(text: str) -> set[str]:
-    return {match.group(1) for match in map(_ENV_KEY.match, text.splitlines()) if match}
+    """The keys Compose reads from .env `text` (composegen.compose.dotenv's rules)."""
+    from composegen.init_force import compose_env
+
+    return set(compose_env(text, ENV_FILE))
 
 
-def render_env(names: tuple[str, ...], existing: str | None, token: Callable[[], str]) -> str | None:
-    """The .env text: fresh secrets, or `existing` with only its missing keys added (None: nothing missing)."""
+def render_env(names: tuple[str, ...], existing: str | None, token: Callable[[], str],
+               source: str = ENV_FILE) -> str | None:
+    """The .env text: fresh secrets, or `existing` with only the keys Compose does not see in it added
+    (None: nothing missing)."""
+    from composegen.init_force import add_missing_keys
     from composegen.render import render
 
-    missing = [name for name in names if existing is None or name not in env_keys(existing)]
-    if existing is not None and not missing:
-        return None
-    added = render("env.j2", fresh=existing is None, entries=[(name, token()) for name in missing])
+    def block(missing, fresh: bool) -> str:
+        return render("env.j2", fresh=fresh, entries=[(name, token()) for name in missing])
+
     if existing is None:
-        return added
-    return existing + ("" if existing.endswith("\n") or not existing else "\n") + added
+        return block(names, True)
+    return add_missing_keys(existing, names, lambda missing: block(missing, False), source)
 
 
 def render_gitignore(spec: ServiceSpec) -> str:
@@ -320,10 +327,9 @@ def plan_init(
     token: Callable[[], str] = generate_secret,
 ) -> Plan:
     """Everything init would write into `target`, or a UserError if it must not."""
-    from composegen.utils_scripts import render_utils
-
     from composegen import validate
     from composegen.spec import check_public_url
+    from composegen.utils_scripts import render_utils
 
     target = Path(target)
     url = check_public_url(overrides.url) if overrides.url is not None else None
@@ -334,37 +340,82 @@ def plan_init(
         for index, volume in enumerate(extra.volumes):
             validate.app_mount(volume, f"services.{extra.name}.volumes[{index}]", target)
     into_existing = _check_target(target, force)
-
-    existing_env = _read_existing_env(target) if into_existing else None
-    env_text = render_env(spec.env_secrets, existing_env, token)
-
-    def action(rel: str) -> str:
-        return OVERWRITE if into_existing and (target / rel).exists() else CREATE
-
-    files = [
-        PlannedFile(COMPOSE_FILE, render_compose(spec, options, image, url), FILE_MODE, action(COMPOSE_FILE)),
-        PlannedFile(
-            ENV_FILE,
-            env_text if env_text is not None else existing_env,
-            stack.ENV_FILE_MODE,
-            KEEP if env_text is None else (ADD_KEYS if existing_env is not None else CREATE),
-        ),
-        PlannedFile(GITIGNORE_FILE, render_gitignore(spec), FILE_MODE, action(GITIGNORE_FILE)),
-        PlannedFile("utils", None, stack.UTILS_MODE, action("utils")),
+    contents = [
+        (COMPOSE_FILE, render_compose(spec, options, image, url), FILE_MODE),
+        (GITIGNORE_FILE, render_gitignore(spec), FILE_MODE),
+        *((f"utils/{name}", content, stack.UTILS_MODE) for name, content in render_utils().items()),
     ]
-    for name, content in render_utils().items():
-        files.append(PlannedFile(f"utils/{name}", content, stack.UTILS_MODE, action(f"utils/{name}")))
-    data_exists = into_existing and (target / "data").exists()
-    files.append(PlannedFile("data", None, stack.DATA_DIR_MODE, KEEP if data_exists else CREATE))
-    pending = []
-    for folder, owner in spec.state_folders().items():
-        exists = into_existing and (target / folder).is_dir()
-        files.append(PlannedFile(folder, None, STATE_DIR_MODE, KEEP if exists else CREATE, owner))
-        if not exists and owner and not _can_own(owner):
-            pending.append((folder, owner))
-    return Plan(target=target, files=tuple(files), into_existing=into_existing,
-                url=url if url is not None else spec.base_url, url_given=url is not None,
-                chown_pending=tuple(pending))
+    if into_existing:
+        plan = _plan_into_existing(spec, target, contents, token)
+    else:
+        plan = _plan_new(spec, target, contents, token)
+    pending = tuple((f.path, f.owner) for f in plan.files
+                    if f.owner and f.action == CREATE and not _can_own(f.owner))
+    return dataclasses.replace(plan, url=url if url is not None else spec.base_url, url_given=url is not None,
+                               chown_pending=pending)
+
+
+def _plan_new(spec: ServiceSpec, target: Path, contents: list, token: Callable[[], str]) -> Plan:
+    files = [
+        PlannedFile(COMPOSE_FILE, contents[0][1], FILE_MODE, CREATE),
+        PlannedFile(ENV_FILE, render_env(spec.env_secrets, None, token), stack.ENV_FILE_MODE, CREATE),
+        PlannedFile(GITIGNORE_FILE, contents[1][1], FILE_MODE, CREATE),
+        PlannedFile("utils", None, stack.UTILS_MODE, CREATE),
+        *(PlannedFile(rel, content, mode, CREATE) for rel, content, mode in contents[2:]),
+        PlannedFile("data", None, stack.DATA_DIR_MODE, CREATE),
+        *(PlannedFile(path, None, STATE_DIR_MODE, CREATE, owner) for path, owner in spec.state_folders().items()),
+    ]
+    notes = (f"{target} is a link to {os.path.realpath(target)}: writing there",) if target.is_symlink() else ()
+    return Plan(target=target, files=tuple(files), into_existing=False, notes=notes)
+
+
+def _plan_into_existing(spec: ServiceSpec, target: Path, contents: list, token: Callable[[], str]) -> Plan:
+    """--force: every destination checked (ownership, links) before anything is written."""
+    from composegen.compose.load import read_text
+    from composegen.init_force import StackFolder
+
+    folder = StackFolder(target)
+    files = []
+
+    def planned(rel: str, content: str, mode: int) -> PlannedFile:
+        where = folder.file(rel, ours_only=rel == COMPOSE_FILE)
+        action = BACK_UP if where.backup else (OVERWRITE if where.exists else CREATE)
+        return PlannedFile(rel, content, mode, action, destination=where.path, backup=where.backup)
+
+    files.append(planned(*contents[0]))
+    # .env is never replaced, only appended to: a link to it is followed even out of the folder (secrets
+    # kept elsewhere) as long as nothing has to be written there.
+    env_path, env_inside = target / ENV_FILE, True
+    if env_path.is_symlink():
+        real = Path(os.path.realpath(env_path))
+        if not real.exists():
+            raise UserError(f"{env_path} is a link to {os.readlink(env_path)}, which does not exist")
+        env_inside = real.is_relative_to(folder.root)
+        folder.notes.append(f"{ENV_FILE} is a link to {real}: reading it there")
+        env_path = real
+    existing = read_text(env_path, "env file", keep_bom=True) if os.path.lexists(env_path) else None
+    env_text = render_env(spec.env_secrets, existing, token, str(target / ENV_FILE))
+    if env_text is None:
+        files.append(PlannedFile(ENV_FILE, existing, stack.ENV_FILE_MODE, KEEP, destination=env_path))
+    else:
+        if not env_inside:
+            missing = sorted(set(spec.env_secrets) - env_keys(existing))
+            raise UserError(f"{target / ENV_FILE} is a link to {env_path}, outside {target}/: composegen does not "
+                            f"write there; add {', '.join(missing)} to it yourself, then run init --force again")
+        files.append(PlannedFile(ENV_FILE, env_text, stack.ENV_FILE_MODE,
+                                 ADD_KEYS if existing is not None else CREATE, destination=env_path))
+    files.append(planned(*contents[1]))
+    utils = folder.folder("utils")
+    files.append(PlannedFile("utils", None, stack.UTILS_MODE, KEEP if utils.is_dir() else CREATE, destination=utils))
+    files.extend(planned(rel, content, mode) for rel, content, mode in contents[2:])
+    data = folder.folder("data")
+    files.append(PlannedFile("data", None, stack.DATA_DIR_MODE, KEEP if data.is_dir() else CREATE, destination=data))
+    for path, owner in spec.state_folders().items():
+        if (target / path).is_dir():  # the app's own state: kept wherever a link takes it
+            files.append(PlannedFile(path, None, STATE_DIR_MODE, KEEP, owner, destination=target / path))
+        else:
+            files.append(PlannedFile(path, None, STATE_DIR_MODE, CREATE, owner, destination=folder.folder(path)))
+    return Plan(target=target, files=tuple(files), into_existing=True, notes=tuple(dict.fromkeys(folder.notes)))
 
 
 def _can_own(owner: str) -> bool:
@@ -376,6 +427,11 @@ def _can_own(owner: str) -> bool:
 
 def _check_target(target: Path, force: bool) -> bool:
     """Refuse a target init must not write into; True when --force goes into a non-empty folder."""
+    from composegen.init_force import why_not_force
+
+    if target.is_symlink() and not target.exists():
+        raise UserError(f"{target} is a link to {os.readlink(target)}, which does not exist: composegen does "
+                        f"not create a link's target; create the folder, or give its own path with --dir")
     if target.exists() and not target.is_dir():
         raise UserError(f"{target} exists and is not a folder")
     parent = target.absolute().parent
@@ -383,37 +439,27 @@ def _check_target(target: Path, force: bool) -> bool:
         raise UserError(f"cannot create {target}: its parent folder {parent} does not exist")
     if not target.exists() or not any(target.iterdir()):
         return False
+    refusal = why_not_force(target)
+    if refusal is not None:
+        raise UserError(f"{target} already exists and is not empty, and composegen may not rewrite it: {refusal}; "
+                        f"give a new or empty folder with --dir")
     if not force:
-        raise UserError(
-            f"{target} already exists and is not empty; --force rewrites the generated files "
-            "(data/ and existing .env values are kept)"
-        )
-    for folder in ("utils", "data"):
-        if (target / folder).exists() and not (target / folder).is_dir():
-            raise UserError(f"{target / folder} exists and is not a folder")
-    for name in (COMPOSE_FILE, ENV_FILE, GITIGNORE_FILE):
-        if (target / name).is_dir():
-            raise UserError(f"{target / name} is a folder")
+        raise UserError(f"{target} already exists and is not empty; --force rewrites the generated files "
+                        "(data/ and existing .env values are kept)")
     return True
-
-
-def _read_existing_env(target: Path) -> str | None:
-    path = target / ENV_FILE
-    if not path.exists():
-        return None
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise UserError(f"cannot read {path}: {reason}") from None
 
 
 # --- writing -------------------------------------------------------------------------------------
 
 
 def write_plan(plan: Plan) -> None:
-    """Write `plan`; an OSError becomes a UserError naming the target (nothing half-written)."""
-    from composegen.fsutil import atomic_write, write_tree
+    """Write `plan` all or nothing; an OSError becomes a UserError naming the target.
+
+    A new folder is built beside the target and renamed into place. With --force every new file is
+    first written next to its destination; only then are they swapped in, the scripts before the
+    compose file that runs them, and a failure on the way puts back every file already swapped.
+    """
+    from composegen.fsutil import Replacement, replace_files, write_tree
 
     try:
         owners = _owners(plan) if os.geteuid() == 0 else {}
@@ -421,19 +467,12 @@ def write_plan(plan: Plan) -> None:
             tree = {f.path: (f.content, f.mode) for f in plan.files}
             write_tree(plan.target, tree, replace=False, owners=owners)
             return
-        for planned in plan.files:
-            path = plan.target / planned.path
-            if planned.action == KEEP:
-                continue
-            if planned.content is None:
-                if not path.is_dir():
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    os.mkdir(path, planned.mode)
-                    os.chmod(path, planned.mode)
-                    if planned.path in owners:
-                        os.chown(path, *owners[planned.path])
-                continue
-            atomic_write(path, planned.content, planned.mode)
+        folders = [(f.destination, f.mode, owners.get(f.path)) for f in plan.files
+                   if f.content is None and f.action == CREATE]
+        order = sorted((f for f in plan.files if f.content is not None and f.action != KEEP),
+                       key=lambda f: (not f.path.startswith("utils/"), f.path == COMPOSE_FILE))
+        replace_files(folders, [Replacement(f.destination, f.content.encode("utf-8"), f.mode, f.backup)
+                                for f in order])
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise UserError(f"cannot write {plan.target}: {reason}") from None

@@ -26,6 +26,9 @@ CATALOG_SCHEMA = "catalog-entry.schema.json"
 DB_HOST = "postgres"  # the Postgres service's name, which is its host name on the stack's network
 DB_PORT = 5432
 PASSWORD_SECRET = "POSTGRES_PASSWORD"
+# A spec is a few KB; this holds one environment value at Linux's 128 KiB cap, and parsing and
+# checking a file this size stays within seconds (YAML parsing is pure Python).
+MAX_SPEC_BYTES = 256 * 1024
 
 
 # Roles of extra services (schemas/service-spec.schema.json, $defs/extra_service).
@@ -148,30 +151,21 @@ class ServiceSpec:
 
 
 def load_yaml(text: str, source: str) -> object:
-    """Parse YAML 1.2 (so `yes`, `on`, `0777` stay what YAML 1.2 says), one-line errors."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    """Parse YAML 1.2 (so `yes`, `on`, `0777` stay what YAML 1.2 says) within the bounds of
+    composegen.compose.load (aliases, nesting); one-line errors."""
+    from composegen.compose.load import parse_yaml
 
-    yaml = YAML(typ="safe", pure=True)
-    try:
-        return yaml.load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise UserError(f"{where}: invalid YAML: {problem}") from None
-    except YAMLError as exc:
-        raise UserError(f"{source}: invalid YAML: {' '.join(str(exc).split())}") from None
+    return parse_yaml(text, source, round_trip=False)
 
 
 def load_spec_file(path: Path) -> ServiceSpec:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise UserError(f"cannot read spec {path}: {reason}") from None
-    return parse_spec(text, str(path))
+    """A spec from a regular file of bounded size (a FIFO, a device or /dev/zero is refused at once)."""
+    from composegen.compose.load import decode, read_bytes
+
+    raw = read_bytes(path, "spec")
+    if len(raw) > MAX_SPEC_BYTES:
+        raise UserError(f"{path}: is {len(raw)} bytes, more than the {MAX_SPEC_BYTES} a spec may have")
+    return parse_spec(decode(raw, path), str(path))
 
 
 def parse_spec(text: str, source: str, schema: str | None = SPEC_SCHEMA) -> ServiceSpec:

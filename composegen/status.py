@@ -12,6 +12,7 @@ from composegen.compose import detect, stack_paths
 from composegen.errors import UserError
 
 DEFAULT_MAX_AGE = timedelta(hours=26)
+MAX_MAX_AGE = timedelta(days=36500)  # a century; far larger ones overflow datetime arithmetic
 
 
 @dataclass
@@ -93,12 +94,16 @@ def parse_max_age(text: str) -> timedelta:
 
     text = text.strip()
     if text.isdigit():
-        return timedelta(seconds=int(text))
-    parts = re.findall(r"(\d+(?:\.\d+)?)([dhms])", text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ValueError(f"not a duration: {text!r} (examples: 26h, 90m, 2d)")
-    scale = {"d": 86400, "h": 3600, "m": 60, "s": 1}
-    return timedelta(seconds=sum(float(n) * scale[u] for n, u in parts))
+        seconds = float(int(text))
+    else:
+        parts = re.findall(r"(\d+(?:\.\d+)?)([dhms])", text)
+        if not parts or "".join(n + u for n, u in parts) != text:
+            raise ValueError(f"not a duration: {text!r} (examples: 26h, 90m, 2d)")
+        scale = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+        seconds = sum(float(n) * scale[u] for n, u in parts)
+    if seconds > MAX_MAX_AGE.total_seconds():
+        raise ValueError(f"{text!r} is longer than {MAX_MAX_AGE.days}d, the longest --max-age")
+    return timedelta(seconds=seconds)
 
 
 def current_as_of(newest: dump_record.DumpFile, record: dump_record.DumpRecord | None) -> datetime:

@@ -50,8 +50,8 @@ def test_minimal_spec_loads():
         ("name: app\nimage: 'x:1 $(id)'\ndatabase: {name: a, user: a}\n", "my.yaml: image: 'x:1 $(id)' is not valid"),
         ("name: app\nimage: x:1\ndatabase: {name: \"a'b\", user: a}\n", "my.yaml: database.name: \"a'b\" is not valid"),
         ("- a list\n", "my.yaml: (top level): ['a list'] is not of type 'object'"),
-        ("name: [unclosed\n", "my.yaml:2:1: invalid YAML"),
-        ("name: a\nname: b\n", "my.yaml:2:1: invalid YAML"),
+        ("name: [unclosed\n", "my.yaml:2: not valid YAML"),
+        ("name: a\nname: b\n", "my.yaml:2: not valid YAML"),
     ],
 )
 def test_invalid_specs_name_the_field_and_the_problem(text, expected):
@@ -106,7 +106,7 @@ def test_yaml_1_2_keeps_yes_a_string():
 def test_unreadable_spec_file_is_a_user_error(tmp_path):
     from composegen.spec import load_spec_file
 
-    with pytest.raises(UserError, match="cannot read spec .*missing.yaml: No such file or directory"):
+    with pytest.raises(UserError, match="missing.yaml: no such "):
         load_spec_file(tmp_path / "missing.yaml")
 
 

@@ -20,10 +20,12 @@ import click
 @click.option("--schedule", help="Scheduled dump interval: <n>s, <n>m, <n>h, <n>d, or 0 for dumps on stop only (default 1h).")
 @click.option("--keep", type=int, help="Good dumps kept in data/ (default 3).")
 @click.option("--compression", help="zstd or gzip (default zstd).")
-@click.option("--dry-run", is_flag=True, help="Print the files that would be written; write nothing.")
+@click.option("--dry-run", is_flag=True, help="Print the files that would be written (secrets hidden); write nothing.")
+@click.option("--show-secrets", is_flag=True, help="With --dry-run: print the .env values too.")
 @click.option("--force", is_flag=True,
               help="Rewrite the generated files of an existing folder; data/ and existing .env values are kept.")
-def command(app, spec_file, target, url, postgres_version, postgres_image, schedule, keep, compression, dry_run, force):
+def command(app, spec_file, target, url, postgres_version, postgres_image, schedule, keep, compression, dry_run,
+            show_secrets, force):
     """Create a service folder for APP (see `composegen catalog list`) or for --spec FILE.
 
     The folder holds compose.yaml (the app and its Postgres service), utils/ (the runtime scripts),
@@ -44,8 +46,10 @@ def command(app, spec_file, target, url, postgres_version, postgres_image, sched
         url=url,
     )
     plan = init_stack.plan_init(service, target or init_stack.default_target(service), overrides, force=force)
+    for note in plan.notes:
+        click.echo(f"note: {note}", err=True)
     if dry_run:
-        click.echo(_describe(plan), nl=False)
+        click.echo(_describe(plan, show_secrets), nl=False)
         _notes(plan, service)
         return
     init_stack.write_plan(plan)
@@ -75,12 +79,18 @@ def _uses_url(service) -> bool:
     )
 
 
-def _describe(plan) -> str:
+def _describe(plan, show_secrets: bool) -> str:
+    from composegen.init_stack import ENV_FILE
+    from composegen.masking import mask_env
+
+    hidden = "" if show_secrets else " (values hidden: --show-secrets prints them)"
     out = [f"# dry run: nothing written; {plan.target}/ would get:\n"]
     for planned in plan.files:
         name = planned.path + ("/" if planned.content is None else "")
         owner = f", owner {planned.owner}" if planned.owner else ""
-        out.append(f"\n# ==> {name} (mode {planned.mode:04o}{owner}, {planned.action})\n")
+        secret = planned.path == ENV_FILE and not show_secrets
+        out.append(f"\n# ==> {name} (mode {planned.mode:04o}{owner}, {planned.action}){hidden if secret else ''}\n")
         if planned.content is not None:
-            out.append(planned.content if planned.content.endswith("\n") else planned.content + "\n")
+            content = mask_env(planned.content) if secret else planned.content
+            out.append(content if content.endswith("\n") else content + "\n")
     return "".join(out)

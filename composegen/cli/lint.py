@@ -35,7 +35,7 @@ def command(paths, output_format, fail_on, config_path, names, list_rules, expla
         for rule in ALL_RULES:
             click.echo(f"{rule.id}  {rule.name:<24} {rule.severity.name:<8} {rule.summary}")
         return
-    if explain:
+    if explain is not None:
         rule = rule_by_key(explain)
         if rule is None:
             raise click.BadParameter(f"unknown rule {explain!r} (see --list-rules)", param_hint="--explain")

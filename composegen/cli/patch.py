@@ -14,6 +14,7 @@ from composegen import contract
 @click.option("--service", "service", metavar="NAME", help="Patch only this Postgres service (default: every "
               "Postgres service of the file, each with its own dumps folder).")
 @click.option("--dry-run", is_flag=True, help="Print the diff of the compose file and the utils/ files it would write; write nothing.")
+@click.option("--show-secrets", is_flag=True, help="With --dry-run: print secret-named values in the diff too.")
 @click.option("--check", is_flag=True, help="Exit 1 when the file is not patched or utils/ is stale, 0 when up to date; write nothing.")
 @click.option("--migrate", is_flag=True, help="Dump the running database into data/ first, then patch (for a service whose data is in a volume).")
 @click.option("--fresh", is_flag=True, help="There is no data yet: patch without a dump, dropping the PGDATA mount.")
@@ -23,7 +24,8 @@ from composegen import contract
               f"else {contract.DEFAULT_KEEP}.")
 @click.option("--compression", type=click.Choice(list(contract.COMPRESSIONS)), help=f"Default: the service's current value, "
               f"else {contract.DEFAULT_COMPRESSION}.")
-def command(compose_file: Path, service: str | None, dry_run: bool, check: bool, migrate: bool, fresh: bool,
+def command(compose_file: Path, service: str | None, dry_run: bool, show_secrets: bool, check: bool, migrate: bool,
+            fresh: bool,
             schedule: str | None, keep: int | None, compression: str | None) -> None:
     """Add the dump/restore setup to an existing compose file (or the one in a folder), keeping every
     other byte as it is.
@@ -59,7 +61,9 @@ def command(compose_file: Path, service: str | None, dry_run: bool, check: bool,
             click.echo(f"{result.path}: utils/ is stale or missing: {', '.join(result.utils_changed)}")
         raise click.exceptions.Exit(1)
     if dry_run:
-        click.echo(result.diff, nl=False)
+        from composegen.masking import mask_compose_lines
+
+        click.echo(result.diff if show_secrets else mask_compose_lines(result.diff), nl=False)
         if result.utils_changed:
             click.echo(f"would write utils/: {', '.join(result.utils_changed)}")
         if result.up_to_date:

@@ -24,6 +24,9 @@ secrets: [DEMO_TOKEN]
 """
 
 
+GENERATED_COMPOSE = "# demo: written by composegen 0.0.1 (`composegen init`).\nold: true\n"
+
+
 def counter():
     state = {"n": 0}
 
@@ -177,12 +180,25 @@ def test_bad_options_are_refused_before_anything_is_written(tmp_path, stub_utils
     assert os.listdir(tmp_path) == []
 
 
-def test_a_non_empty_folder_is_refused_without_force(tmp_path, stub_utils):
+def test_a_non_empty_stack_folder_is_refused_without_force(tmp_path, stub_utils):
     (tmp_path / "demo").mkdir()
-    (tmp_path / "demo" / "notes.txt").write_text("mine")
+    (tmp_path / "demo" / "compose.yaml").write_text(GENERATED_COMPOSE)
     before = tree(tmp_path)
     with pytest.raises(UserError, match="demo already exists and is not empty; --force"):
         init(tmp_path)
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_folder_composegen_did_not_create_is_refused_even_with_force(tmp_path, stub_utils, force):
+    """Issue #12: --force suggested itself for any folder (`--dir /`) and then rewrote what was there."""
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "notes.txt").write_text("mine")
+    before = tree(tmp_path)
+    with pytest.raises(UserError) as info:
+        init(tmp_path, force=force)
+    assert "already exists and is not empty, and composegen may not rewrite it" in str(info.value)
+    assert "--force" not in str(info.value)
     assert tree(tmp_path) == before
 
 
@@ -211,7 +227,7 @@ def test_force_keeps_data_and_existing_secrets_and_adds_missing_ones(tmp_path, s
     os.chmod(target / "data", 0o750)
     (target / "data" / "cluster-20260101T000000Z.sql.zst").write_bytes(b"dump")
     (target / ".env").write_text("# mine\nPOSTGRES_PASSWORD='keep-me'\nOTHER=1")
-    (target / "compose.yaml").write_text("old: true\n")
+    (target / "compose.yaml").write_text(GENERATED_COMPOSE)
     (target / "README").write_text("mine")
 
     spec = parse_spec(SPEC, "s")
