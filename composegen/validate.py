@@ -45,7 +45,10 @@ def _image_pattern() -> re.Pattern:
 
 
 def schedule(value: object, where: str = "--schedule") -> str:
-    """`0` (dumps on stop only) or <n>s|m|h|d, n of 1 to 9 digits without a leading zero; a bare <n> is seconds."""
+    """`0` (dumps on stop only) or <n>s|m|h|d, n of 1 to 9 digits without a leading zero; a bare <n> is
+    seconds. The grammar is composegen.contract's, which the runtime reads too."""
+    from composegen import contract
+
     text = str(value)
     if not isinstance(value, (str, int)) or isinstance(value, bool) or contract.schedule_seconds(text) is None:
         raise UserError(f"{where}: {text!r} is not an interval: use e.g. 1h, 30m, 90s, 1d, or 0 for dumps "
@@ -55,6 +58,8 @@ def schedule(value: object, where: str = "--schedule") -> str:
 
 def schedule_seconds(text: str) -> int:
     """The interval of a valid schedule, in seconds (what the runtime's cg_schedule_seconds prints)."""
+    from composegen import contract
+
     return contract.schedule_seconds(text)
 
 
