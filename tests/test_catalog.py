@@ -107,3 +107,14 @@ def test_an_extra_services_image_is_pinned_in_the_catalog():
     doc["services"]["redis"]["image"] = "redis:latest"
     with pytest.raises(UserError, match=r"^o\.yaml: services\.redis\.image: "):
         validate(doc, "o.yaml", CATALOG_SCHEMA)
+
+
+def test_the_readme_lists_every_app_of_the_catalog():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    start = readme.index("`composegen catalog list` shows the apps (")
+    listed = readme[start:readme.index(")", start)].split("(", 1)[1]
+    count, names = listed.split(":", 1)
+    assert sorted(name.strip() for name in names.replace("\n", " ").split(",")) == APPS
+    assert int(count) == len(APPS)

@@ -120,8 +120,11 @@ def _override(compose: dict, spec, probe_image: str, postgres_image: str) -> str
     for name, service in compose["services"].items():
         out.append(f"  {json.dumps(name)}:")
         if name == "postgres":
+            # The generated 10 s interval would make every start wait. The plain command: an app's own
+            # Postgres image (immich's) may have its own CMD, which the test image does not understand.
             out += [f"    image: {json.dumps(postgres_image)}",
-                    "    healthcheck: {interval: 1s}"]  # the generated 10s would make every start wait
+                    '    command: ["postgres"]',
+                    "    healthcheck: {interval: 1s}"]
             continue
         mode, runs_as = roles[name]
         folders = [v.split(":")[1] for v in service.get("volumes", []) if v.startswith("./")]
