@@ -33,7 +33,6 @@ from composegen.spec import (
 )
 
 POSTGRES_SERVICE = DB_HOST
-POSTGRES_COMMAND = ["postgres"]  # the official entrypoint's argument; /utils/entrypoint passes it on
 COMPOSE_FILE = "compose.yaml"
 ENV_FILE = ".env"
 GITIGNORE_FILE = ".gitignore"
@@ -250,7 +249,7 @@ def postgres_service(spec: ServiceSpec, options: RuntimeOptions, image: str) -> 
         "image": _quoted(image),
         "restart": shared.pop("restart"),
         "entrypoint": shared.pop("entrypoint"),
-        "command": list(POSTGRES_COMMAND),
+        "command": shared.pop("command"),
         "environment": environment,
         **shared,
     }

@@ -1,7 +1,9 @@
-"""The keys composegen owns in a Postgres service, as data: one source for init, patch and lint.
+"""The setup of a Postgres service, as data: one source for init, patch and lint.
 
-`postgres_service_keys()` gives them in the order init writes them; `emit_key()` turns one key into
-YAML text at a given indentation, so patch can place it by position in a user's file.
+`postgres_service_keys()` gives its keys in the order init writes them; `missing_setup()` says what a
+service lacks of it (lint's CG001); `grace_is_enough()` judges a stop grace period against the one the
+setup gives (patch raises a shorter one, lint's CG007 reports it); `emit_key()` turns one key into YAML
+text at a given indentation, so patch can place it by position in a user's file.
 """
 
 from __future__ import annotations
@@ -10,6 +12,12 @@ import io
 from dataclasses import dataclass
 
 from composegen import contract, stack
+
+# Compose clears the image's CMD when a service sets `entrypoint:`: the setup names the server again
+# (the official CMD; /utils/entrypoint passes it on to the official entrypoint).
+COMMAND = ["postgres"]
+# A long start period: the healthcheck says "unhealthy: restoring" while a large dump loads.
+HEALTHCHECK_TIMINGS = {"interval": "10s", "timeout": "10s", "retries": 3, "start_period": "10m"}
 
 
 @dataclass(frozen=True)
@@ -34,18 +42,51 @@ def postgres_service_keys() -> dict[str, object]:
     return {
         "restart": stack.RESTART,
         "entrypoint": list(stack.ENTRYPOINT),
+        "command": list(COMMAND),
         "volumes": [stack.VOLUME_DUMPS, stack.VOLUME_UTILS, stack.VOLUME_RESTORE],
         "tmpfs": list(stack.VOLUME_PATHS),
         "stop_signal": stack.STOP_SIGNAL,
         "stop_grace_period": stack.STOP_GRACE_PERIOD,
-        "healthcheck": {
-            "test": list(stack.HEALTHCHECK_TEST),
-            "interval": "10s",
-            "timeout": "10s",
-            "retries": 3,
-            "start_period": "10m",
-        },
+        "healthcheck": {"test": list(stack.HEALTHCHECK_TEST), **HEALTHCHECK_TIMINGS},
     }
+
+
+def stop_grace_seconds() -> float:
+    """The stop grace period the setup gives the stop-time dump, in seconds."""
+    from composegen.compose.model import duration_seconds
+
+    return duration_seconds(stack.STOP_GRACE_PERIOD)
+
+
+def grace_is_enough(seconds: float) -> bool:
+    """A stop grace period of `seconds` leaves the stop-time dump the time the setup gives it: a shorter
+    one lets Docker kill the dump mid-way (patch raises it, lint reports it)."""
+    return seconds >= stop_grace_seconds()
+
+
+def missing_setup(service: object) -> list[str]:
+    """The parts of the setup (docs/runtime.md) a service lacks, in the order init writes them."""
+    from composegen.compose.detect import environment_value
+    from composegen.compose.model import command_words, runs_composegen_entrypoint, volume_entries
+
+    missing = []
+    if not runs_composegen_entrypoint(service):
+        missing.append(f"entrypoint {stack.ENTRYPOINT[0]}")
+    if environment_value(service, "PGDATA") != stack.CONTAINER_PGDATA:
+        missing.append(f"PGDATA={stack.CONTAINER_PGDATA}")
+    targets = {entry.target for entry in volume_entries(service)}
+    for entry in (stack.VOLUME_DUMPS, stack.VOLUME_UTILS, stack.VOLUME_RESTORE):
+        if entry.split(":")[1] not in targets:
+            missing.append(f"volume {entry}")
+    tmpfs = service.get("tmpfs")
+    tmpfs_items = tmpfs if isinstance(tmpfs, list) else [tmpfs] if tmpfs else []
+    if not set(stack.VOLUME_PATHS) <= {str(item).split(":")[0].rstrip("/") for item in tmpfs_items}:
+        missing.append("tmpfs over " + " and ".join(stack.VOLUME_PATHS))
+    healthcheck = service.get("healthcheck")
+    test = command_words(healthcheck.get("test")) if hasattr(healthcheck, "get") else []
+    if test[1:] != stack.HEALTHCHECK_TEST[1:]:
+        missing.append(f"healthcheck {stack.HEALTHCHECK_TEST[1]}")
+    return missing
 
 
 def emit_key(key: str, value: object, indent: int, step: int = 2) -> str:

@@ -56,7 +56,9 @@ def command(compose_file: Path, service: str | None, dry_run: bool, show_secrets
             click.echo(f"{result.path}: {_services_word(result.services)} {names} {'is' if len(result.services) == 1 else 'are'} patched and utils/ is up to date")
             return
         for name in result.changed_services:
-            click.echo(f"{result.path}: service '{name}' is not patched")
+            missing = result.missing.get(name)
+            what = f" (missing: {', '.join(missing)})" if missing else ""
+            click.echo(f"{result.path}: service '{name}' is not patched{what}")
         if result.utils_changed:
             click.echo(f"{result.path}: utils/ is stale or missing: {', '.join(result.utils_changed)}")
         raise click.exceptions.Exit(1)

@@ -19,7 +19,7 @@ from composegen.errors import UserError
 from composegen.patch.lines import LineEdit, trim_trailing_blanks
 from composegen.patch.locate import Node, anchors_within
 from composegen.patch.source import SourceLines, indentation, is_comment
-from composegen.service_block import RuntimeOptions, emit_key, postgres_service_keys, runtime_environment
+from composegen.service_block import RuntimeOptions, emit_key, grace_is_enough, postgres_service_keys, runtime_environment
 
 SETUP_VOLUMES = (stack.VOLUME_DUMPS, stack.VOLUME_UTILS, stack.VOLUME_RESTORE)
 _SETUP_TARGETS = {split_volume_spec(spec)[1] for spec in SETUP_VOLUMES}
@@ -30,7 +30,6 @@ def setup_volumes(dumps_folder: str) -> tuple[str, ...]:
     dumps = f"{dumps_folder}:{contract.DUMPS_DIR}"
     return tuple(dumps if spec == stack.VOLUME_DUMPS else spec for spec in SETUP_VOLUMES)
 _INITDB_DIR = "/docker-entrypoint-initdb.d"
-_MIN_GRACE_SECONDS = 300.0
 
 
 @dataclass
@@ -161,8 +160,7 @@ class _ServiceEditor:
         if command_words(self.data.get("entrypoint")) != list(stack.ENTRYPOINT):
             self._set("entrypoint", keys["entrypoint"])
         if self.data.get("command") is None:
-            # Compose clears the image's CMD when it sets an entrypoint: name the server again.
-            self._set("command", ["postgres"])
+            self._set("command", keys["command"])
         self._environment()
         self._volumes(remove_data_mounts)
         self._tmpfs()
@@ -191,7 +189,7 @@ class _ServiceEditor:
         if seconds is None:
             self.plan.notes.append(f"kept stop_grace_period {current} (not a duration composegen can read; "
                                    f"the final dump needs up to {wanted})")
-        elif seconds >= _MIN_GRACE_SECONDS:
+        elif grace_is_enough(seconds):
             if _duration_seconds(wanted) != seconds:
                 self.plan.notes.append(f"kept the longer stop_grace_period {current}")
         else:

@@ -22,7 +22,7 @@ from composegen.patch.edit import plan_service
 from composegen.patch.lines import apply_edits
 from composegen.patch.locate import aliased_anchors, parse_tree
 from composegen.patch.source import SourceLines
-from composegen.service_block import RuntimeOptions
+from composegen.service_block import RuntimeOptions, missing_setup
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class PatchResult:
     notes: list[str] = field(default_factory=list)
     dumps: list[Path] = field(default_factory=list)  # the migration dumps taken before patching
     dumps_folders: dict[str, str] = field(default_factory=dict)  # service -> its dumps folder (rule 18)
+    missing: dict[str, list[str]] = field(default_factory=dict)  # service -> what it lacks of the setup
     written: bool = False
 
     @property
@@ -237,7 +238,8 @@ def patch(request: PatchRequest) -> PatchResult:
     utils = _changed_utils(folder)
     result = PatchResult(path, [s.name for s in services], changed, after != before,
                          unified_diff(path, before, after), sorted(utils), notes,
-                         dumps_folders={s.name: layout[s.name].folder for s in services})
+                         dumps_folders={s.name: layout[s.name].folder for s in services},
+                         missing={s.name: missing_setup(s.mapping) for s in services if s.name in changed})
     if request.check or request.dry_run:
         for name, risk in risks.items():
             how = "--migrate" if risk.containers else "--migrate (with the stack running) or --fresh"

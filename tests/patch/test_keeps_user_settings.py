@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from ruamel.yaml import YAML
 
 from composegen import stack
@@ -60,6 +61,14 @@ def test_longer_grace_period_is_kept_and_shorter_one_raised(tmp_path, run_patch)
     assert service["stop_grace_period"] == "1h" and "kept the longer stop_grace_period 1h" in result.stderr
     service, _ = patched_service(tmp_path, run_patch, "services:\n  db:\n    image: postgres:16\n    stop_grace_period: 1m\n")
     assert service["stop_grace_period"] == stack.STOP_GRACE_PERIOD
+
+
+# One threshold with lint's CG007 (tests/lint/test_lint_rules.py, the same values): the setup's 5m.
+@pytest.mark.parametrize("value, kept", [("1m", False), ("120s", False), ("4m59s", False), ("5m", True),
+                                         ("300s", True), ("2h", True)])
+def test_grace_period_threshold_is_the_setups(tmp_path, run_patch, value, kept):
+    service, _ = patched_service(tmp_path, run_patch, f"services:\n  db:\n    image: postgres:16\n    stop_grace_period: {value}\n")
+    assert service["stop_grace_period"] == (value if kept else "5m")
 
 
 def test_secrets_env_file_and_restart_are_kept(tmp_path, run_patch):

@@ -37,6 +37,16 @@ def test_check_exit_status(tmp_path, run_patch):
     assert result.exit_code == 0 and "up to date" in result.stdout
 
 
+def test_check_says_what_is_missing(tmp_path, run_patch):
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(TEXT.replace("    environment:", "    entrypoint: [/utils/entrypoint]\n    environment:"))
+    result = run_patch(compose, "--check")
+    assert result.exit_code == 1
+    assert (f"{compose}: service 'db' is not patched (missing: PGDATA=/pgdata, volume ./data:/dumps, volume "
+            "./utils:/utils:ro, volume ./utils/restore:/docker-entrypoint-initdb.d/000-composegen-restore.sh:ro, "
+            "tmpfs over /var/lib/postgresql and /var/lib/postgresql/data, healthcheck /utils/healthcheck)\n") in result.stdout
+
+
 def test_stale_utils_are_reported_and_refreshed(tmp_path, run_patch):
     compose = tmp_path / "compose.yaml"
     compose.write_text(TEXT)
