@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from composegen import dump_record, verify_record
+from composegen import contract, dump_record, verify_record
 
 _METRICS = (
     ("composegen_status_ok", "1 when composegen status finds nothing to attend to for the service, else 0."),
@@ -66,7 +66,7 @@ def render(statuses: list, now: datetime) -> str:
             if record.duration_s is not None:
                 add("composegen_last_attempt_duration_seconds", status, record.duration_s)
             add("composegen_last_attempt_success", status, 0 if record.outcome == "failed" else 1)
-            for outcome in dump_record.OUTCOMES:
+            for outcome in contract.OUTCOMES:
                 add("composegen_last_attempt_outcome", status, 1 if record.outcome == outcome else 0, outcome=outcome)
     lines = []
     for name, help_text in _METRICS:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from composegen import stack
+from composegen import contract, stack
 from composegen.row_counts import TableCount
 
 LABEL = "composegen.throwaway"
@@ -27,7 +27,6 @@ LABEL = "composegen.throwaway"
 # creates only this one), and the restore drops and recreates no role of the user's.
 SUPERUSER = "composegen_verify"
 PGDATA = "/pgdata"
-STATE_DIR = "/var/tmp/composegen"
 DEFAULT_MEMORY = "1g"
 
 
@@ -106,7 +105,7 @@ def _tar_into(container_id: str, dump: Path, lib_sh: str, restore_sh: str) -> No
             add_dir(tar, stack.CONTAINER_UTILS.lstrip("/"), 0o755)
             add_text(tar, f"{stack.CONTAINER_UTILS.lstrip('/')}/lib.sh", lib_sh, 0o755)
             add_text(tar, stack.CONTAINER_INITDB_RESTORE.lstrip("/"), restore_sh, 0o755)
-            add_dir(tar, STATE_DIR.lstrip("/"), 0o1777)
+            add_dir(tar, contract.STATE_DIR.lstrip("/"), 0o1777)
         process.stdin.close()
     except OSError as exc:
         process.kill()
@@ -118,7 +117,7 @@ def _tar_into(container_id: str, dump: Path, lib_sh: str, restore_sh: str) -> No
         raise ThrowawayError(f"`docker cp` failed: {_last_line(process.stderr.read())}")
 
 
-_READY = (f'test -e {STATE_DIR}/restore-done && test "$(sed -n 1p {PGDATA}/postmaster.pid)" = 1 '
+_READY = (f'test -e {contract.STATE_DIR}/{contract.MARKER_RESTORE_DONE} && test "$(sed -n 1p {PGDATA}/postmaster.pid)" = 1 '
           f'&& test "$(sed -n 8p {PGDATA}/postmaster.pid | tr -d " ")" = ready')
 
 

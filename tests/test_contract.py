@@ -56,7 +56,7 @@ DISTINCT = [contract.TRAILER, contract.RECORD_FILE, contract.DUMP_TIME_FORMAT, c
             contract.ENV_SCHEDULE, contract.ENV_KEEP, contract.ENV_COMPRESSION, contract.ENV_DUMPS_DIR,
             contract.ENV_STATE_DIR, contract.ENV_UTILS_DIR, contract.MARKER_INIT_PENDING,
             contract.MARKER_RESTORE_DONE, contract.LAST_OUTCOME_FILE, contract.LOCK_DIR]
-WHOLE = [contract.DUMPS_DIR, contract.UTILS_DIR, contract.DUMP_PREFIX, contract.DEFAULT_SCHEDULE]
+WHOLE = [contract.DUMPS_DIR, contract.UTILS_DIR, contract.DUMP_PREFIX]
 
 
 def _code_strings(path: Path):
