@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from composegen import contract, dump_record, verify_record
+from composegen import contract, verify_record
 
 _METRICS = (
     ("composegen_status_ok", "1 when composegen status finds nothing to attend to for the service, else 0."),
