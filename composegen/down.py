@@ -37,16 +37,16 @@ def find_compose_file(path: Path) -> Path:
     return found
 
 
-def guarded_services(compose_file: Path) -> list[Guarded]:
+def guarded_services(compose_file: Path, env_files: list[Path] | None = None) -> list[Guarded]:
     from composegen.compose.document import load
 
-    document = load(compose_file)
+    document = load(compose_file, env_files)
     if document.parse_error is not None:
         error = document.parse_error
         raise UserError(f"{compose_file}:{error.line}:{error.column}: {error.message}")
     guarded = [
         Guarded(found.name, stack_paths.data_folder(compose_file.parent, found.mapping))
-        for found in document.postgres_services()
+        for found in document.postgres_services(with_included=True)
         if found.patchable and runs_composegen_entrypoint(found.mapping)
     ]
     folders: dict[Path, list[str]] = {}
@@ -93,7 +93,8 @@ def confirm_stop_dump(data_dir: Path, stop_began: datetime, before_stop: tuple |
 
 
 def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, project_name: str | None = None,
-         runner: Runner = subprocess.run, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> int:
+         runner: Runner = subprocess.run, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+         env_files: list[Path] | None = None) -> int:
     """Stop, confirm, remove. Returns the exit status: 0 removed, 1 left stopped (reported why).
 
     `project_name`: the Compose project, when it was started under another name than its folder's
@@ -102,11 +103,12 @@ def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, pr
     from composegen.compose_binary import compose_command
 
     compose_file = find_compose_file(path)
-    guarded = guarded_services(compose_file)
+    guarded = guarded_services(compose_file, env_files)
     # For a folder, let Compose pick its files itself (so compose.override.yaml still applies);
     # a file named on the command line is passed on as it is.
     files = ["-f", str(compose_file.resolve())] if Path(path).is_file() else []
-    base = [*compose_command(), *(["-p", project_name] if project_name else []), *files]
+    env_args = [arg for path in env_files or [] for arg in ("--env-file", str(path))]
+    base = [*compose_command(), *(["-p", project_name] if project_name else []), *env_args, *files]
     stop_command = [*base, "stop"]
     down_command = [*base, "down", *extra_args]
     names = ", ".join(g.service for g in guarded)

@@ -156,7 +156,8 @@ def service_status(compose_file: Path, found: detect.PostgresService, max_age: t
     return status
 
 
-def collect(paths: list[Path], max_age: timedelta = DEFAULT_MAX_AGE, now: datetime | None = None) -> list[ServiceStatus]:
+def collect(paths: list[Path], max_age: timedelta = DEFAULT_MAX_AGE, now: datetime | None = None,
+            env_files: list[Path] | None = None) -> list[ServiceStatus]:
     """The status of every Postgres service in the compose files under `paths`."""
     from composegen.compose.discovery import compose_files
     from composegen.compose.document import load
@@ -165,13 +166,13 @@ def collect(paths: list[Path], max_age: timedelta = DEFAULT_MAX_AGE, now: dateti
     statuses = []
     for compose_file in compose_files(paths):
         try:
-            document = load(compose_file)
+            document = load(compose_file, env_files)
         except OSError as exc:
             raise UserError(f"{compose_file}: cannot read: {exc.strerror or exc}") from None
         if document.parse_error is not None:
             error = document.parse_error
             raise UserError(f"{compose_file}:{error.line}:{error.column}: {error.message}")
-        here = [service_status(compose_file, found, max_age, now) for found in document.postgres_services()]
+        here = [service_status(compose_file, found, max_age, now) for found in document.postgres_services(with_included=True)]
         _flag_shared_folders(here, compose_file)
         statuses.extend(here)
     return statuses

@@ -12,7 +12,9 @@ import click
 @click.argument("compose_args", nargs=-1, type=click.UNPROCESSED)
 @click.option("--dry-run", is_flag=True, help="Say what would be run and checked; change nothing.")
 @click.option("-p", "--project-name", help="The Compose project name, if not the folder's (as `docker compose -p`).")
-def command(path, compose_args, dry_run, project_name) -> None:
+@click.option("--env-file", "env_files", multiple=True, type=click.Path(path_type=Path),
+              help="Compose's variables from this file instead of .env (repeatable; passed on to Compose).")
+def command(path, compose_args, dry_run, project_name, env_files) -> None:
     """Stop the stack at PATH (a folder or compose file, default .), confirm that each Postgres service
     wrote a good dump at that stop, and only then run `docker compose down`.
 
@@ -24,6 +26,6 @@ def command(path, compose_args, dry_run, project_name) -> None:
 
     if str(path).startswith("-"):  # `composegen down -- --remove-orphans`: no PATH, only Compose arguments
         compose_args, path = (str(path), *compose_args), Path(".")
-    status = down(path, list(compose_args), dry_run=dry_run, project_name=project_name,
+    status = down(path, list(compose_args), dry_run=dry_run, project_name=project_name, env_files=list(env_files) or None,
                   report=lambda line: click.echo(f"composegen: {line}"))
     raise SystemExit(status)

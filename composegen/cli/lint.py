@@ -21,9 +21,12 @@ SEVERITY_NAMES = ("error", "warning", "note")
 @click.option("--name", "names", multiple=True, metavar="GLOB",
               help="File names to look for in folders (repeatable; default: compose.yaml, compose.yml, "
                    "docker-compose.yaml, docker-compose.yml). Files named on the command line are always checked.")
+@click.option("--env-file", "env_files", multiple=True, type=click.Path(path_type=Path),
+              help="Compose's variables from this file instead of the .env beside each compose file (repeatable).")
+@click.option("--allow-empty", is_flag=True, help="Exit 0 when PATH holds no compose file (default: exit 2).")
 @click.option("--list-rules", is_flag=True, help="List the rules (id, name, default severity, summary) and exit.")
 @click.option("--explain", metavar="RULE", help="Explain one rule (id or name) and how to fix its findings, and exit.")
-def command(paths, output_format, fail_on, config_path, names, list_rules, explain) -> None:
+def command(paths, output_format, fail_on, config_path, names, env_files, allow_empty, list_rules, explain) -> None:
     """Check every compose file under PATH (default: .) for the dump/restore setup, drift and unsafe settings.
 
     Exit status: 0 no finding at or above --fail-on, 1 such findings, 2 usage or input error.
@@ -55,7 +58,8 @@ def command(paths, output_format, fail_on, config_path, names, list_rules, expla
         raise click.BadParameter(f"{config_path}: no such file", param_hint="--config")
     config = lint_config.load_config(config_path, ALL_RULES) if config_path else lint_config.LintConfig()
 
-    result = engine.run(targets, config, tuple(names) or discovery.COMPOSE_FILE_NAMES)
+    result = engine.run(targets, config, tuple(names) or discovery.COMPOSE_FILE_NAMES, env_files=tuple(env_files),
+                        allow_empty=allow_empty)
     click.echo(FORMATS[output_format].render(result), nl=False)
     if output_format == "text":
         click.echo(text.summary(result), err=True)

@@ -13,6 +13,8 @@ from composegen import contract
 @click.argument("compose_file", type=click.Path(path_type=Path, dir_okay=True))
 @click.option("--service", "service", metavar="NAME", help="Patch only this Postgres service (default: every "
               "Postgres service of the file, each with its own dumps folder).")
+@click.option("--env-file", "env_files", multiple=True, type=click.Path(path_type=Path),
+              help="Compose's variables from this file instead of the .env beside the compose file (repeatable).")
 @click.option("--dry-run", is_flag=True, help="Print the diff of the compose file and the utils/ files it would write; write nothing.")
 @click.option("--show-secrets", is_flag=True, help="With --dry-run: print secret-named values in the diff too.")
 @click.option("--check", is_flag=True, help="Exit 1 when the file is not patched or utils/ is stale, 0 when up to date; write nothing.")
@@ -24,8 +26,8 @@ from composegen import contract
               f"else {contract.DEFAULT_KEEP}.")
 @click.option("--compression", type=click.Choice(list(contract.COMPRESSIONS)), help=f"Default: the service's current value, "
               f"else {contract.DEFAULT_COMPRESSION}.")
-def command(compose_file: Path, service: str | None, dry_run: bool, show_secrets: bool, check: bool, migrate: bool,
-            fresh: bool,
+def command(compose_file: Path, service: str | None, env_files: tuple[Path, ...], dry_run: bool, show_secrets: bool,
+            check: bool, migrate: bool, fresh: bool,
             schedule: str | None, keep: int | None, compression: str | None) -> None:
     """Add the dump/restore setup to an existing compose file (or the one in a folder), keeping every
     other byte as it is.
@@ -39,7 +41,7 @@ def command(compose_file: Path, service: str | None, dry_run: bool, show_secrets
     if dry_run and check:
         raise click.UsageError("--dry-run and --check exclude each other")
     request = PatchRequest(path=compose_file, service=service, schedule=schedule, keep=keep, compression=compression,
-                           dry_run=dry_run, check=check, migrate=migrate, fresh=fresh)
+                           dry_run=dry_run, check=check, migrate=migrate, fresh=fresh, env_files=tuple(env_files))
     try:
         result = patch(request)
     except MigrationRequired as exc:

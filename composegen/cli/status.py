@@ -33,7 +33,9 @@ def _parse_max_age(ctx, param, value: str):
                    "the URL is never printed).")
 @click.option("--webhook-timeout", default=10.0, show_default=True, type=click.FloatRange(0.1, 300),
               help="Seconds to wait for the webhook.")
-def command(paths, max_age, as_json, output_format, webhook, webhook_timeout) -> None:
+@click.option("--env-file", "env_files", multiple=True, type=click.Path(path_type=Path),
+              help="Compose's variables from this file instead of .env beside the compose file (repeatable, as Compose's).")
+def command(paths, max_age, as_json, output_format, webhook, webhook_timeout, env_files) -> None:
     """Show the newest good dump (file, size, age), its last verification and the last attempt of each
     Postgres service under PATH.
 
@@ -52,7 +54,7 @@ def command(paths, max_age, as_json, output_format, webhook, webhook_timeout) ->
         check_url(webhook)
     now = datetime.now(timezone.utc)
     targets = list(paths) or [Path(".")]
-    statuses = collect(targets, max_age, now)
+    statuses = collect(targets, max_age, now, env_files=list(env_files) or None)
     if not statuses:
         raise UserError(f"no Postgres service in a compose file under {', '.join(map(str, targets))}")
     failing = sum(1 for status in statuses if not status.ok)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from composegen.compose.model import SHELLS, command_words, parse_volume
+from composegen.compose import interpolate
+from composegen.compose.model import SHELLS, command_words, parse_volume, runs_composegen_entrypoint
 
 OFFICIAL = "official"
 COMPATIBLE = "compatible"
@@ -101,6 +102,9 @@ class PostgresService:
     line: int  # 1-based line of the service's key under `services:`
     image_line: int  # 1-based line of the `image:` value (in an anchor when it is merged in)
     mapping: object  # the service's ruamel mapping, for callers that read more keys
+    # The file that defines the service when it is not the one read (an included or override file):
+    # its keys cannot be edited in this file.
+    defined_in: object = None
 
     @property
     def data_mount(self) -> DataMount | None:
@@ -114,7 +118,7 @@ class PostgresService:
 _UNKNOWN = "\ufffc"  # stands for a variable without a default while an image reference is parsed
 
 
-def interpolate_defaults(text: str, unknown: str | None = None) -> str | None:
+def interpolate_defaults(text: str, unknown: str | None = None, lookup=None) -> str | None:
     """`text` with each `${VAR:-default}` / `${VAR-default}` replaced by its default and `$$` by `$`.
 
     None when a variable has no default (`${VAR}`, `$VAR`, `${VAR:?err}`): its value is not known here;
@@ -125,11 +129,18 @@ def interpolate_defaults(text: str, unknown: str | None = None) -> str | None:
     def replace(match: re.Match) -> str:
         nonlocal missing
         braced = match.group("braced")
+        if lookup is not None:  # a variable that is set (environment, .env): Compose's own substitution
+            name = match.group("bare") or (re.match(r"\w+", braced or "") or [None])[0]
+            if name and lookup(name) is not None:
+                try:
+                    return interpolate.substitute(match.group(0), lookup)
+                except interpolate.InterpolationError:
+                    pass
         default = re.fullmatch(r"\w+:?-(.*)", braced, re.S) if braced is not None else None
         if default is None:
             missing = True
             return unknown or ""
-        inner = interpolate_defaults(default.group(1), unknown)
+        inner = interpolate_defaults(default.group(1), unknown, lookup)
         if inner is None:
             missing = True
             return ""
@@ -234,10 +245,10 @@ def _normalise_path(path: str) -> str:
     return path.rstrip("/") or "/"
 
 
-def pgdata_of(service: object) -> str:
+def pgdata_of(service: object, lookup=None) -> str:
     value = environment_value(service, "PGDATA")
     if value:
-        resolved = interpolate_defaults(value)
+        resolved = interpolate_defaults(value, lookup=lookup)
         if resolved:
             return _normalise_path(resolved)
     return DEFAULT_PGDATA
@@ -257,7 +268,7 @@ def _volume_line(volumes: object, index: int) -> int:
         return 0
 
 
-def data_mounts(service: object, pgdata: str) -> tuple[DataMount, ...]:
+def data_mounts(service: object, pgdata: str, lookup=None) -> tuple[DataMount, ...]:
     volumes = service.get("volumes") if hasattr(service, "get") else None
     if not isinstance(volumes, list):
         return ()
@@ -267,6 +278,8 @@ def data_mounts(service: object, pgdata: str) -> tuple[DataMount, ...]:
         if parsed is None:
             continue
         source, target, long_kind = parsed
+        if lookup is not None and source is not None and "$" in source:  # as Compose resolves it (`${DB_DATA_LOCATION}`), when it can
+            source = interpolate_defaults(source, lookup=lookup) or source
         if isinstance(item, str):
             kind = "anonymous" if source is None else "bind" if source.startswith((".", "/", "~", "$")) else "volume"
         else:
@@ -275,53 +288,104 @@ def data_mounts(service: object, pgdata: str) -> tuple[DataMount, ...]:
                 continue  # tmpfs, npipe, cluster: nothing persists there
             if kind == "volume" and source is None:
                 kind = "anonymous"
-        target = _normalise_path(interpolate_defaults(target) or target)
+        target = _normalise_path(interpolate_defaults(target, lookup=lookup) or target)
         if _holds_data(target, pgdata):
             found.append(DataMount(kind, source, target, _volume_line(volumes, index), index))
     return tuple(found)
 
 
-def find_postgres_services(doc: object) -> list[PostgresService]:
+SETUP = "composegen-setup"  # the reason given for a service recognized by its setup alone
+
+
+def carries_setup(service: object) -> bool:
+    """composegen's own setup: its entrypoint and a dumps mount. Such a service is a Postgres service that
+    keeps the official image's contract, whatever its image is called (`init --postgres-image any/name`)."""
+    from composegen import stack
+    from composegen.compose.model import volume_entries
+
+    return runs_composegen_entrypoint(service) and any(
+        entry.target == stack.CONTAINER_DUMPS for entry in volume_entries(service))
+
+
+def _image_of(raw: object, effective: dict | None, project) -> str | None:
+    """The image text to classify: the user's file's, resolved with the project's variables; the
+    merged view's when an override, `extends:` or `include:` sets or changes it."""
+    lookup = project.lookup if project is not None else None
+    raw_image = raw.get("image") if hasattr(raw, "get") else None
+    own = raw_image.strip() if isinstance(raw_image, str) else None
+    merged = effective.get("image") if effective else None
+    if isinstance(merged, str) and merged.strip():
+        resolved_own = interpolate_defaults(own, lookup=lookup) if own else None
+        uses_missing = project is not None and own and interpolate.references(own) & project.missing
+        if own is None or (resolved_own is not None and merged != resolved_own and not uses_missing):
+            return merged.strip()
+    return own
+
+
+def find_postgres_services(doc: object, project=None) -> list[PostgresService]:
     """Every Postgres service of `doc` (a ruamel round-trip mapping, or an object with it as `.data`),
     in file order, with its kind. Services whose image is not known (`${IMAGE}` without a default,
     `build:` only) or is not a Postgres server, and services that run a Postgres image only for its
-    client tools (`runs_client_only`), are not listed.
+    client tools (`runs_client_only`), are not listed. A service carrying composegen's setup is listed
+    whatever its image.
+
+    `project` (composegen.compose.project.ComposeProject): Compose's view of the file; variables come
+    from it, and so do services and keys that override files, `extends:` and `include:` add. Such a
+    service not written in `doc` has a plain dict as `mapping` and line 0.
     """
     found = []
     services = _services(doc)
-    for name, service in services.items():
-        if not hasattr(service, "get") or runs_client_only(service):
+    lookup = project.lookup if project is not None else None
+    names = list(services)
+    if project is not None:
+        names += [name for name in project.services if name not in services]
+    for name in names:
+        raw = services.get(name)
+        effective = project.services.get(str(name)) if project is not None else None
+        service = raw if hasattr(raw, "get") else effective
+        if not hasattr(service, "get"):
             continue
-        raw_image = service.get("image")
-        if not isinstance(raw_image, str):
+        view = effective if effective is not None else service  # what Compose runs
+        if runs_client_only(view):
             continue
-        image = interpolate_defaults(raw_image.strip())
-        if image:
-            ref = parse_image(image)
-        else:
-            # `postgres:${TAG}`: the tag is not known here, the repository is; `${IMAGE}` says nothing.
-            ref = parse_image(interpolate_defaults(raw_image.strip(), unknown=_UNKNOWN) or "")
-            if not ref.repository or _UNKNOWN in ref.repository or _UNKNOWN in (ref.registry or ""):
-                continue
-            image = raw_image.strip()
-            ref = ImageRef(ref.registry, ref.repository, None if _UNKNOWN in (ref.tag or "") else ref.tag,
-                           None if _UNKNOWN in (ref.digest or "") else ref.digest)
-        kind_reason = classify(ref)
+        raw_image = _image_of(service, effective, project)
+        ref = None
+        image = None
+        if isinstance(raw_image, str):
+            image = interpolate_defaults(raw_image, lookup=lookup)
+            if image:
+                ref = parse_image(image)
+            else:
+                # `postgres:${TAG}`: the tag is not known here, the repository is; `${IMAGE}` says nothing.
+                ref = parse_image(interpolate_defaults(raw_image, unknown=_UNKNOWN, lookup=lookup) or "")
+                image = raw_image
+                if not ref.repository or _UNKNOWN in ref.repository or _UNKNOWN in (ref.registry or ""):
+                    ref = None
+                else:
+                    ref = ImageRef(ref.registry, ref.repository, None if _UNKNOWN in (ref.tag or "") else ref.tag,
+                                   None if _UNKNOWN in (ref.digest or "") else ref.digest)
+        kind_reason = classify(ref) if ref is not None else None
+        if (kind_reason is None or kind_reason[0] != OTHER_CONTRACT) and carries_setup(view):
+            kind_reason = kind_reason or (COMPATIBLE, f"{SETUP}: it runs composegen's entrypoint with a dumps folder")
+            ref = ref or parse_image(image or "")
         if kind_reason is None:
             continue
         kind, reason = kind_reason
-        pgdata = pgdata_of(service)
+        pgdata = pgdata_of(service, lookup)
+        if pgdata == DEFAULT_PGDATA and effective is not None and service is not effective:
+            pgdata = pgdata_of(effective)
         found.append(PostgresService(
             name=str(name),
-            image=image,
+            image=image or "",
             image_ref=ref,
             kind=kind,
             reason=reason,
             pgdata=pgdata,
-            data_mounts=data_mounts(service, pgdata) if kind != OTHER_CONTRACT else (),
-            line=_line_of_key(services, name),
-            image_line=_line_of_value(service, "image"),
+            data_mounts=data_mounts(service, pgdata, lookup) if kind != OTHER_CONTRACT else (),
+            line=_line_of_key(services, name) if raw is not None else 0,
+            image_line=_line_of_value(service, "image") if raw is not None else 0,
             mapping=service,
+            defined_in=None if raw is not None else (project.origin.get(str(name)) if project else None),
         ))
     return found
 
@@ -330,5 +394,5 @@ __all__ = [
     "OFFICIAL", "COMPATIBLE", "OTHER_CONTRACT", "DEFAULT_PGDATA", "IMAGE_VOLUME_PATHS",
     "ImageRef", "DataMount", "PostgresService",
     "find_postgres_services", "classify", "parse_image", "interpolate_defaults", "environment_value",
-    "pgdata_of", "data_mounts", "runs_client_only",
+    "pgdata_of", "data_mounts", "runs_client_only", "carries_setup",
 ]

@@ -25,7 +25,9 @@ class ComposeDocument:
     data: object = None  # the ruamel CommentedMap, or None when the file did not parse
     parse_error: ParseError | None = None
     ignores: dict[int, set[str]] = field(default_factory=dict)  # 1-based line -> rule ids/names
+    env_files: list | None = None  # --env-file: where Compose's variables come from (default: .env beside)
     _postgres: list | None = None
+    _project: object = None
 
     @property
     def folder(self) -> Path:
@@ -41,13 +43,30 @@ class ComposeDocument:
                 return services
         return {}
 
-    def postgres_services(self) -> list:
-        """composegen.compose.detect.PostgresService of each Postgres service (`.name`, `.mapping`, `.kind`, ...)."""
+    def project(self):
+        """Compose's view of this file (composegen.compose.project), or None when Compose itself could
+        not read it (a required variable unset, an `extends:` file missing): then the file alone counts."""
+        if self._project is None:
+            from composegen.compose.project import load_project
+            from composegen.errors import UserError
+
+            try:
+                self._project = load_project(self.path, env_files=self.env_files, main_data=self.data)
+            except UserError:
+                self._project = False
+        return self._project or None
+
+    def postgres_services(self, *, with_included: bool = False) -> list:
+        """composegen.compose.detect.PostgresService of each Postgres service of this file (`.name`,
+        `.mapping`, `.kind`, ...), read with Compose's variables and overrides. `with_included`: also
+        those that only included or override files define (status and down watch them too)."""
         if self._postgres is None:
             from composegen.compose.detect import find_postgres_services
 
-            self._postgres = find_postgres_services(self.data) if self.data is not None else []
-        return self._postgres
+            self._postgres = find_postgres_services(self.data, self.project()) if self.data is not None else []
+        if with_included:
+            return self._postgres
+        return [found for found in self._postgres if found.defined_in is None]
 
     def is_ignored(self, line: int, rule_keys: tuple[str, ...]) -> bool:
         for at in (line, line - 1):
@@ -97,7 +116,7 @@ def _shape_error(data: object) -> ParseError | None:
     return None
 
 
-def load(path: Path) -> ComposeDocument:
+def load(path: Path, env_files: list | None = None) -> ComposeDocument:
     """Parse `path`. A file that cannot be read, invalid YAML, or bytes that are not UTF-8 become
     `parse_error`, not an exception."""
     from composegen.compose.load import LoadError, decode, read_bytes
@@ -106,4 +125,6 @@ def load(path: Path) -> ComposeDocument:
         text = decode(read_bytes(path, "compose file"), path)
     except LoadError as exc:
         return ComposeDocument(path=path, text="", parse_error=ParseError(exc.line or 1, exc.column or 1, exc.message))
-    return parse_text(path, text)
+    document = parse_text(path, text)
+    document.env_files = env_files
+    return document

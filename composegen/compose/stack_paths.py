@@ -21,8 +21,8 @@ def host_folder(compose_folder: Path, service: object, target: str, default: str
     """The host folder mounted at `target` when it is written as a plain relative path, else `default`."""
     found = mount_source(service, target)
     source = found[1] if found else None
-    if source and source.startswith(".") and "$" not in source:
-        return Path(compose_folder) / source
+    if source and source.startswith((".", "/")) and "$" not in source:
+        return Path(compose_folder) / source  # an absolute source (from an included file) stays as it is
     return Path(compose_folder) / default
 
 

@@ -13,6 +13,8 @@ from composegen.compose import git
 class LintContext:
     # {path: ignored by git?}; filled in one batch per repository before the rules run.
     git_ignored: dict[Path, bool | None] = field(default_factory=dict)
+    # --env-file: where Compose's variables come from (default: the .env beside each compose file)
+    env_files: tuple[Path, ...] = ()
 
     @cached_property
     def rendered_utils(self) -> dict[str, bytes]:

@@ -46,7 +46,7 @@ def active_rules(config: LintConfig) -> list[Rule]:
 
 def lint_file(path: Path, rules: list[Rule], context: LintContext) -> list[Finding]:
     try:
-        document = load(path)
+        document = load(path, list(context.env_files) or None)
     except OSError as exc:
         raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if document.parse_error is not None:
@@ -86,14 +86,19 @@ def _lint_all(files: list[Path], rules: list[Rule], context: LintContext) -> lis
         _SHARED = None
 
 
-def run(paths: list[Path], config: LintConfig, patterns: tuple[str, ...] = discovery.COMPOSE_FILE_NAMES) -> LintResult:
+def run(paths: list[Path], config: LintConfig, patterns: tuple[str, ...] = discovery.COMPOSE_FILE_NAMES,
+        env_files: tuple[Path, ...] = (), allow_empty: bool = True) -> LintResult:
     files = [path for path in discovery.compose_files(paths, patterns) if not config.is_excluded(path)]
+    if not files and not allow_empty:
+        # A wrong path in CI must not pass as "0 files, no finding".
+        raise UserError(f"no compose file under {', '.join(map(str, paths))} (looked for {', '.join(patterns)}); "
+                        f"--allow-empty accepts that")
     rules = active_rules(config)
     asked, folders = [], set()
     for path in files:
         stack_paths, stack_folders = stack_paths_for_git(path)
         asked.extend(stack_paths)
         folders |= stack_folders
-    context = LintContext(git_ignored=git.ignored(asked, folders))
+    context = LintContext(git_ignored=git.ignored(asked, folders), env_files=tuple(env_files))
     findings = sorted(_lint_all(files, rules, context))
     return LintResult(files=files, findings=findings, rules=rules)

@@ -37,6 +37,7 @@ class PatchRequest:
     check: bool = False
     migrate: bool = False
     fresh: bool = False
+    env_files: tuple[Path, ...] = ()  # --env-file: Compose's variables (default: .env beside the file)
 
 
 @dataclass
@@ -87,10 +88,28 @@ def load_compose(path: Path) -> LoadedCompose:
     return LoadedCompose(path, raw, SourceLines.from_text(text), data, tree)
 
 
-def choose_services(loaded: LoadedCompose, name: str | None) -> list[PostgresService]:
+def compose_project(loaded: LoadedCompose, env_files: tuple[Path, ...] = ()):
+    """Compose's view of the file (variables, overrides, extends, include); None when Compose could not
+    read it either (say, a required variable unset): the file alone is read then."""
+    from composegen.compose.project import load_project
+
+    try:
+        return load_project(loaded.path, env_files=list(env_files) or None, main_data=loaded.data)
+    except UserError:
+        if env_files:
+            raise  # an env file the user named must be readable
+        return None
+
+
+def choose_services(loaded: LoadedCompose, name: str | None, project=None) -> list[PostgresService]:
     """The services to patch: `name`, or every Postgres service composegen can patch (rule 18)."""
-    found = find_postgres_services(loaded.data)
+    everything = find_postgres_services(loaded.data, project)
+    elsewhere = {s.name: s for s in everything if s.defined_in is not None}
+    found = [s for s in everything if s.defined_in is None]
     path = loaded.path
+    if name is not None and name in elsewhere:
+        raise UserError(f"{path}: service '{name}' is defined in {elsewhere[name].defined_in}, not in this file: "
+                        f"patch that file")
     if name is not None:
         matches = [service for service in found if service.name == name]
         if not matches:
@@ -206,11 +225,12 @@ def patch(request: PatchRequest) -> PatchResult:
     if request.migrate and request.fresh:
         raise UserError("--migrate and --fresh exclude each other: --migrate dumps existing data, --fresh says there is none")
     loaded = load_compose(path)
-    services = choose_services(loaded, request.service)
+    project = compose_project(loaded, request.env_files)
+    services = choose_services(loaded, request.service, project)
     folder = path.parent if str(path.parent) else Path(".")
     # Rule 18: the layout is decided over every Postgres service of the file, so patching one at a
     # time (--service) gives the same folders as patching all at once.
-    every = [s for s in find_postgres_services(loaded.data) if s.patchable]
+    every = [s for s in find_postgres_services(loaded.data, project) if s.patchable and s.defined_in is None]
     layout = dumps_layout.assign([(s.name, s.mapping) for s in every])
 
     shared_anchors = frozenset(aliased_anchors(loaded.tree))
