@@ -300,11 +300,10 @@ SETUP = "composegen-setup"  # the reason given for a service recognized by its s
 def carries_setup(service: object) -> bool:
     """composegen's own setup: its entrypoint and a dumps mount. Such a service is a Postgres service that
     keeps the official image's contract, whatever its image is called (`init --postgres-image any/name`)."""
-    from composegen import stack
     from composegen.compose.model import volume_entries
+    from composegen.contract import DUMPS_DIR
 
-    return runs_composegen_entrypoint(service) and any(
-        entry.target == stack.CONTAINER_DUMPS for entry in volume_entries(service))
+    return runs_composegen_entrypoint(service) and any(entry.target == DUMPS_DIR for entry in volume_entries(service))
 
 
 def _image_of(raw: object, effective: dict | None, project) -> str | None:
