@@ -32,8 +32,10 @@ class Guarded:
 
 def find_compose_file(path: Path) -> Path:
     found = compose_file_in(path)
-    if not found.is_file():
+    if not found.exists():
         raise UserError(f"{path}: no such file or folder")
+    if not found.is_file():
+        raise UserError(f"{found}: is not a regular file (a FIFO, socket or device); give a compose file")
     return found
 
 

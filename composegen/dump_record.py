@@ -49,7 +49,10 @@ def parse_time(text: object) -> datetime:
     if not isinstance(text, str):
         raise ValueError(f"not a time: {text!r}")
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    try:
+        return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:59:59-23:00 is past the last representable time in UTC
+        raise ValueError(f"out of range: {text!r}") from None
 
 
 def _optional(data: dict, key: str, kind: type | tuple[type, ...]):
@@ -66,6 +69,8 @@ def parse_record(text: str) -> DumpRecord:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RecordError(f"not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise RecordError("nested too deeply to be a record") from None
     if not isinstance(data, dict):
         raise RecordError("not a JSON object")
     version = data.get("version")
@@ -112,13 +117,15 @@ def record_identity(data_dir: Path) -> tuple[int, int, int] | None:
 
 def read_record(data_dir: Path) -> DumpRecord | None:
     """The record in `data_dir`; None when there is none yet. RecordError when it is unusable."""
+    from composegen.compose.load import LoadError, read_text
+
     path = Path(data_dir) / contract.RECORD_FILE
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RecordError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    try:  # a regular file of bounded size: a FIFO or a huge file here must not hang or exhaust status
+        text = read_text(path, "record")
+    except LoadError as exc:
+        raise RecordError(str(exc)) from None
     return parse_record(text)
 
 

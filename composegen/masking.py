@@ -1,5 +1,6 @@
-"""What `--dry-run` prints in place of secrets (unless --show-secrets): a preview lands in terminals,
-CI logs and bug reports, where a generated password must not."""
+"""What the CLI prints in place of secrets (`--dry-run`, unless --show-secrets: a preview lands in
+terminals, CI logs and bug reports, where a generated password must not) and of control characters
+read from files (a terminal would act on them)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,14 @@ def mask_compose_lines(text: str) -> str:
             line = match.group("lead") + HIDDEN + match.group("end")
         out.append(line)
     return "".join(out)
+
+
+# C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a terminal shows.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped (\\x1b, \\u202e), so a line prints as one line, as written."""
+    text = text.replace("\n", "\\n").replace("\t", "\\t")
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                            else f"\\u{ord(m.group()):04x}", text)

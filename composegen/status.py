@@ -12,7 +12,10 @@ from composegen.compose import detect, stack_paths
 from composegen.errors import UserError
 
 DEFAULT_MAX_AGE = timedelta(hours=26)
-MAX_MAX_AGE = timedelta(days=36500)  # a century; far larger ones overflow datetime arithmetic
+MAX_MAX_AGE = timedelta(days=36500)
+# The runtime stamps dumps and records with the container's clock, which is the host's: a time further
+# ahead than this is a wrong clock or a planted file, never a fresh dump.
+FUTURE_TOLERANCE = timedelta(minutes=5)  # a century; far larger ones overflow datetime arithmetic
 
 
 @dataclass
@@ -94,7 +97,7 @@ def parse_max_age(text: str) -> timedelta:
 
     text = text.strip()
     if text.isdigit():
-        seconds = float(int(text))
+        seconds = min(int(text), int(MAX_MAX_AGE.total_seconds()) + 1)  # an int of any length: no float overflow
     else:
         parts = re.findall(r"(\d+(?:\.\d+)?)([dhms])", text)
         if not parts or "".join(n + u for n, u in parts) != text:
@@ -140,6 +143,12 @@ def service_status(compose_file: Path, found: detect.PostgresService, max_age: t
         if status.record is None:
             status.notes.append(f"no record of an attempt yet ({data_dir / contract.RECORD_FILE} is missing)")
 
+    if status.newest is not None and status.newest.time > now + FUTURE_TOLERANCE:
+        status.problems.append(f"the newest dump {status.newest.path.name} is dated {_iso(status.newest.time)}, "
+                               f"in the future: a clock is wrong, or the file was not written by the runtime")
+    if status.record is not None and status.record.time > now + FUTURE_TOLERANCE:
+        status.problems.append(f"the record of the last attempt is dated {_iso(status.record.time)}, in the future: "
+                               f"a clock is wrong, or the record was not written by the runtime")
     if status.newest is None:
         status.problems.append(f"no dump yet in {data_dir}")
     else:
@@ -156,6 +165,11 @@ def service_status(compose_file: Path, found: detect.PostgresService, max_age: t
     return status
 
 
+def file_problem(compose_file: Path, problem: str) -> ServiceStatus:
+    """A compose file status cannot read: reported (service "") and counted as needing attention."""
+    return ServiceStatus(compose_file, "", None, problems=[f"not a usable compose file: {problem}"])
+
+
 def collect(paths: list[Path], max_age: timedelta = DEFAULT_MAX_AGE, now: datetime | None = None,
             env_files: list[Path] | None = None) -> list[ServiceStatus]:
     """The status of every Postgres service in the compose files under `paths`."""
@@ -165,13 +179,19 @@ def collect(paths: list[Path], max_age: timedelta = DEFAULT_MAX_AGE, now: dateti
     now = now or datetime.now(timezone.utc)
     statuses = []
     for compose_file in compose_files(paths):
+        # One unreadable or malformed file is a finding of its own: the others still get their report.
         try:
             document = load(compose_file, env_files)
         except OSError as exc:
-            raise UserError(f"{compose_file}: cannot read: {exc.strerror or exc}") from None
+            statuses.append(file_problem(compose_file, f"cannot read: {exc.strerror or exc}"))
+            continue
+        except UserError as exc:  # its .env or an included file is unusable
+            statuses.append(file_problem(compose_file, str(exc)))
+            continue
         if document.parse_error is not None:
             error = document.parse_error
-            raise UserError(f"{compose_file}:{error.line}:{error.column}: {error.message}")
+            statuses.append(file_problem(compose_file, f"line {error.line}, column {error.column}: {error.message}"))
+            continue
         here = [service_status(compose_file, found, max_age, now) for found in document.postgres_services(with_included=True)]
         _flag_shared_folders(here, compose_file)
         statuses.extend(here)

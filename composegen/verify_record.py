@@ -10,6 +10,7 @@ Entries of dumps that are no longer in data/ are dropped at each write.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,9 +31,14 @@ class Verification:
 
 
 def _load(data_dir: Path) -> dict:
-    try:
-        data = json.loads((Path(data_dir) / FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    from composegen.compose.load import LoadError, read_text
+
+    path = Path(data_dir) / FILE
+    if not os.path.lexists(path):
+        return {}
+    try:  # a regular file of bounded size (never a FIFO that blocks status)
+        data = json.loads(read_text(path, "record"))
+    except (LoadError, ValueError, RecursionError):
         return {}
     dumps = data.get("dumps") if isinstance(data, dict) else None
     return dumps if isinstance(dumps, dict) else {}

@@ -23,9 +23,10 @@ def command(path, compose_args, dry_run, project_name, env_files) -> None:
     status is 1.
     """
     from composegen.down import down
+    from composegen.masking import printable
 
     if str(path).startswith("-"):  # `composegen down -- --remove-orphans`: no PATH, only Compose arguments
         compose_args, path = (str(path), *compose_args), Path(".")
     status = down(path, list(compose_args), dry_run=dry_run, project_name=project_name, env_files=list(env_files) or None,
-                  report=lambda line: click.echo(f"composegen: {line}"))
+                  report=lambda line: click.echo(f"composegen: {printable(line)}"))
     raise SystemExit(status)

@@ -74,15 +74,21 @@ def command(paths, max_age, as_json, output_format, webhook, webhook_timeout, en
 
         click.echo(render(statuses, now), nl=False)
     else:
+        from composegen.masking import printable
+
+        def echo(line: str) -> None:  # names and reasons come from files anyone could have written
+            click.echo(printable(line))
+
         for status in statuses:
-            click.echo(f"{status.compose_file} {status.service}: {'ok' if status.ok else 'NEEDS ATTENTION'}")
+            echo(f"{status.compose_file}{' ' + status.service if status.service else ''}: "
+                 f"{'ok' if status.ok else 'NEEDS ATTENTION'}")
             if status.newest is not None:
                 unchanged = (f", unchanged as of {format_age(now - status.current_as_of)} ago"
                              if status.current_as_of and status.current_as_of != status.newest.time else "")
-                click.echo(f"  newest dump:  {status.newest.path.name}, {format_size(status.newest.size)}, "
+                echo(f"  newest dump:  {status.newest.path.name}, {format_size(status.newest.size)}, "
                            f"{format_age(now - status.newest.time)} old{unchanged}")
             elif status.data_dir is not None:
-                click.echo("  newest dump:  none")
+                echo("  newest dump:  none")
             record = status.record
             if record is not None:
                 details = ", ".join(part for part in (
@@ -90,18 +96,18 @@ def command(paths, max_age, as_json, output_format, webhook, webhook_timeout, en
                     f"{record.duration_s:.1f} s" if record.duration_s is not None else "",
                     record.reason or "",
                 ) if part)
-                click.echo(f"  last attempt: {record.outcome} {format_age(now - record.time)} ago "
+                echo(f"  last attempt: {record.outcome} {format_age(now - record.time)} ago "
                            f"({record.time:%Y-%m-%d %H:%M:%S} UTC{', ' + details if details else ''})")
             verified = document["services"][statuses.index(status)]["last_verify"]
             if verified is not None:
-                click.echo(f"  last verify:  {'ok' if verified['ok'] else 'FAILED'} "
+                echo(f"  last verify:  {'ok' if verified['ok'] else 'FAILED'} "
                            f"{format_age(now - parse_time(verified['time']))} ago, into {verified['image']}")
             elif status.newest is not None:
-                click.echo("  last verify:  never (composegen verify)")
+                echo("  last verify:  never (composegen verify)")
             for problem in status.problems:
-                click.echo(f"  problem: {problem}")
+                echo(f"  problem: {problem}")
             for note in status.notes:
-                click.echo(f"  note: {note}")
+                echo(f"  note: {note}")
         click.echo(summary)
     if webhook is not None and failing:
         from composegen.webhook import WebhookError, post

@@ -64,10 +64,10 @@ def compose_files(paths: list[Path], patterns: tuple[str, ...] = COMPOSE_FILE_NA
     seen: set[Path] = set()
     found: list[Path] = []
     for path in paths:
-        if path.is_file():
-            candidates = [path]
-        elif path.is_dir():
+        if path.is_dir():
             candidates = _files_under(path, patterns)
+        elif path.exists():  # a FIFO or a device too: its reader refuses it as a finding, like one found in a folder
+            candidates = [path]
         else:
             raise UserError(f"{path}: no such file or folder")
         for candidate in candidates:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -180,6 +181,7 @@ def parse_yaml(text: str, path: Path | str, *, round_trip: bool = True, preserve
     """
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    check_flow_depth(text, path)
     data = _libyaml_load(text) if libyaml and round_trip and not preserve_quotes else None
     try:
         if data is None:
@@ -197,6 +199,23 @@ def parse_yaml(text: str, path: Path | str, *, round_trip: bool = True, preserve
         raise LoadError(path, f"nested too deeply (more than {MAX_DEPTH} levels)") from None
     check_bounds(data, path)
     return data
+
+
+def check_flow_depth(text: str, path: Path | str) -> None:
+    """Refuse flow collections ([ ], { }) nested deeper than MAX_DEPTH before ruamel sees them: its
+    scanner spends time in proportion to the nesting for every token (minutes for a few thousand
+    levels) before the parser's recursion fails. Brackets are counted as written, even inside quotes
+    or comments: counting more never lets a deep file through, and no real file has a hundred open."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for char in re.sub(r"[^\[\]{}]+", "", text):
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise LoadError(path, f"nested too deeply (more than {MAX_DEPTH} levels)")
+        elif depth:
+            depth -= 1
 
 
 def check_bounds(data: object, path: Path | str) -> None:
