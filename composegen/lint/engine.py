@@ -8,6 +8,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from composegen.errors import UserError
 from composegen.compose import discovery, git
@@ -15,7 +16,7 @@ from composegen.lint.config import LintConfig
 from composegen.lint.context import LintContext, stack_paths_for_git
 from composegen.compose.document import load
 from composegen.lint.finding import Finding, Severity
-from composegen.lint.rule import Rule
+from composegen.lint.rule import FILE, POSTGRES, Issue, Rule, ServiceContext
 from composegen.lint.rules import ALL_RULES
 from composegen.lint.rules.invalid_yaml import RULE as INVALID_YAML
 
@@ -53,11 +54,31 @@ def lint_file(path: Path, rules: list[Rule], context: LintContext) -> list[Findi
         rules = [rule for rule in rules if rule.id == INVALID_YAML.id]
     findings = []
     for rule in rules:
-        for issue in rule.check(document, context):
+        for issue in rule_issues(rule, document, context):
             if document.is_ignored(issue.line, (rule.id, rule.name)):
                 continue
             findings.append(Finding(str(path), issue.line, issue.column, rule.id, rule.severity, issue.message))
     return findings
+
+
+def rule_issues(rule: Rule, document, context: LintContext) -> Iterable[Issue]:
+    """What one rule finds in one file: its check called once, or for each service in its scope."""
+    from composegen.compose.model import runs_composegen_entrypoint
+
+    if rule.scope == FILE:
+        yield from rule.check(document, context)
+        return
+    if rule.scope == POSTGRES:
+        targets = [(found.name, found.mapping, found) for found in document.postgres_services()]
+    else:
+        postgres = {found.name: found for found in document.postgres_services()}
+        targets = [(name, service, postgres.get(name)) for name, service in document.services.items()
+                   if hasattr(service, "get")]
+    seen: set = set()
+    for name, service, found in targets:
+        if rule.only_with_setup and not runs_composegen_entrypoint(service):
+            continue
+        yield from rule.check(name, service, ServiceContext(document, context, name, service, found, seen))
 
 
 # Set in the parent before the pool forks, so workers inherit the rendered scripts and git's answers.

@@ -33,3 +33,40 @@ def test_render_utils_once_per_run(tmp_path, monkeypatch):
         write_stack(tmp_path / f"s{index}")
     assert engine.run([tmp_path], LintConfig()).findings == []
     assert len(calls) == 1
+
+
+def test_each_rule_module_is_named_after_its_rule():
+    import pkgutil
+
+    from composegen.lint import rules
+
+    modules = sorted(info.name for info in pkgutil.iter_modules(rules.__path__))
+    assert modules == sorted(rule.name.replace("-", "_") for rule in rules.ALL_RULES)
+    assert [rule.id for rule in rules.ALL_RULES] == [f"CG{n:03}" for n in range(14)]
+
+
+def test_per_service_checks_see_their_scope(tmp_path):
+    from composegen.compose.document import load
+    from composegen.lint.context import LintContext
+    from composegen.lint.finding import Severity
+    from composegen.lint.rule import POSTGRES, SERVICE, Issue, Rule
+
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services:\n  app:\n    image: nginx:1\n  plain:\n    image: postgres:16\n"
+                       "  setup:\n    image: postgres:16\n    entrypoint: [/utils/entrypoint]\n")
+    seen = []
+
+    def check(name, service, context):
+        seen.append((name, context.postgres.name if context.postgres else None, context.first_time("once")))
+        yield Issue(1, 1, name)
+
+    def names(**scope):
+        seen.clear()
+        rule = Rule("CG999", "probe", Severity.warning, "", "", check, **scope)
+        issues = list(engine.rule_issues(rule, load(compose), LintContext()))
+        assert [issue.message for issue in issues] == [name for name, _, _ in seen]
+        return list(seen)
+
+    assert names(scope=SERVICE) == [("app", None, True), ("plain", "plain", False), ("setup", "setup", False)]
+    assert names(scope=POSTGRES) == [("plain", "plain", True), ("setup", "setup", False)]
+    assert names(scope=POSTGRES, only_with_setup=True) == [("setup", "setup", True)]

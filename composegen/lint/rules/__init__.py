@@ -1,44 +1,20 @@
-"""One module per lint rule; each exposes `RULE`. ALL_RULES is their order in listings and SARIF."""
+"""One module per lint rule, named after it (rule `missing-setup` is missing_setup.py); each exposes
+`RULE`, its metadata and its check. ALL_RULES holds them in id order, their order in listings and SARIF."""
 
 from __future__ import annotations
 
-from composegen.lint.rule import Rule
-from composegen.lint.rules import (
-    data_not_ignored,
-    healthcheck_runs_dump,
-    invalid_yaml,
-    literal_password,
-    missing_setup,
-    no_restart_policy,
-    other_contract_image,
-    pgdata_mount,
-    shared_dumps_folder,
-    short_stop_grace_period,
-    stop_signal_kill,
-    unpinned_image,
-    utils_drift,
-    utils_not_executable,
-)
+import importlib
+import pkgutil
 
-ALL_RULES: list[Rule] = [
-    module.RULE
-    for module in (
-        invalid_yaml,
-        missing_setup,
-        healthcheck_runs_dump,
-        utils_drift,
-        utils_not_executable,
-        pgdata_mount,
-        stop_signal_kill,
-        short_stop_grace_period,
-        unpinned_image,
-        literal_password,
-        data_not_ignored,
-        no_restart_policy,
-        other_contract_image,
-        shared_dumps_folder,
-    )
-]
+from composegen.lint.rule import Rule
+
+
+def _load() -> list[Rule]:
+    modules = [importlib.import_module(f"{__name__}.{info.name}") for info in pkgutil.iter_modules(__path__)]
+    return sorted((module.RULE for module in modules), key=lambda rule: rule.id)
+
+
+ALL_RULES: list[Rule] = _load()
 
 
 def rule_by_key(key: str) -> Rule | None:

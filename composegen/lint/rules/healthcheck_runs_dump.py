@@ -2,20 +2,17 @@
 
 from composegen import contract, stack
 from composegen.compose import model as compose_model
-from composegen.lint.finding import Severity
 from composegen.compose.positions import key_position, value_position
+from composegen.lint.finding import Severity
 from composegen.lint.rule import Issue, Rule
 
-def check(document, context):
-    for found in document.postgres_services():
-        name, service = found.name, found.mapping
-        healthcheck = service.get("healthcheck")
-        if not hasattr(healthcheck, "get"):
-            continue
-        if compose_model.healthcheck_runs_a_dump(healthcheck):
-            line, column = value_position(healthcheck, "test") if "test" in healthcheck else key_position(service, "healthcheck")
-            yield Issue(line, column, f"Postgres service '{name}' runs a dump as its healthcheck; "
-                        f"fix: composegen patch {document.path} (dumps run from the entrypoint's schedule)")
+
+def check(name, service, context):
+    healthcheck = service.get("healthcheck")
+    if hasattr(healthcheck, "get") and compose_model.healthcheck_runs_a_dump(healthcheck):
+        line, column = value_position(healthcheck, "test") if "test" in healthcheck else key_position(service, "healthcheck")
+        yield Issue(line, column, f"Postgres service '{name}' runs a dump as its healthcheck; "
+                    f"fix: composegen patch {context.document.path} (dumps run from the entrypoint's schedule)")
 
 
 RULE = Rule(

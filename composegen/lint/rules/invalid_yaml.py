@@ -1,7 +1,7 @@
 """CG000: the file is not valid YAML (reported at the parser's position instead of crashing the run)."""
 
 from composegen.lint.finding import Severity
-from composegen.lint.rule import Issue, Rule
+from composegen.lint.rule import FILE, Issue, Rule
 
 
 def check(document, context):
@@ -21,4 +21,5 @@ RULE = Rule(
         "duplicated key), then run `docker compose config` to confirm Compose accepts it."
     ),
     check=check,
+    scope=FILE,
 )

@@ -4,7 +4,8 @@ import re
 
 from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
-from composegen.lint.rule import Issue, Rule
+from composegen.lint.rule import SERVICE, Issue, Rule
+
 
 # scheme://user:password@host: the credentials part of a connection URL.
 _URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:([^@\s]+)@")
@@ -31,17 +32,14 @@ def literal_secret(name: str, value: str | None) -> str | None:
     return None
 
 
-def check(document, context):
-    for service_name, service in document.services.items():
-        if not hasattr(service, "get"):
-            continue
-        for entry in compose_model.env_entries(service):
-            what = literal_secret(entry.name, entry.value)
-            if what:
-                line, column = entry.position
-                yield Issue(line, column, f"service '{service_name}': {entry.name} holds {what} written in the "
-                            f"file; fix: {entry.name}: ${{{entry.name}}} with the value in .env "
-                            f"(git-ignored), or a *_FILE variable with a secret")
+def check(name, service, context):
+    for entry in compose_model.env_entries(service):
+        what = literal_secret(entry.name, entry.value)
+        if what:
+            line, column = entry.position
+            yield Issue(line, column, f"service '{name}': {entry.name} holds {what} written in the "
+                        f"file; fix: {entry.name}: ${{{entry.name}}} with the value in .env "
+                        f"(git-ignored), or a *_FILE variable with a secret")
 
 
 RULE = Rule(
@@ -57,4 +55,5 @@ RULE = Rule(
         ".env (mode 0600), or use `POSTGRES_PASSWORD_FILE` with a Compose secret."
     ),
     check=check,
+    scope=SERVICE,
 )

@@ -2,25 +2,22 @@
 
 from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
-from composegen.compose.positions import key_position
 from composegen.lint.rule import Issue, Rule
 from composegen.service_block import missing_setup
 
 
-def check(document, context):
-    for found in document.postgres_services():
-        name, service = found.name, found.mapping
-        if not found.patchable:
-            continue  # a different image contract: other-contract-image says so
-        missing = missing_setup(service)
-        if not missing:
-            continue
-        line, column = key_position(document.services, name)
-        if not compose_model.runs_composegen_entrypoint(service):
-            what = "has no dump/restore setup: its data lives only in the container or a volume"
-        else:
-            what = "has an incomplete dump/restore setup (missing: " + ", ".join(missing) + ")"
-        yield Issue(line, column, f"Postgres service '{name}' {what}; fix: composegen patch {document.path}")
+def check(name, service, context):
+    if not context.postgres.patchable:
+        return  # a different image contract: other-contract-image says so
+    missing = missing_setup(service)
+    if not missing:
+        return
+    if not compose_model.runs_composegen_entrypoint(service):
+        what = "has no dump/restore setup: its data lives only in the container or a volume"
+    else:
+        what = "has an incomplete dump/restore setup (missing: " + ", ".join(missing) + ")"
+    yield Issue(*context.service_position(), f"Postgres service '{name}' {what}; "
+                f"fix: composegen patch {context.document.path}")
 
 
 RULE = Rule(

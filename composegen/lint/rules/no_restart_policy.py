@@ -1,25 +1,24 @@
 """CG011: a Postgres service with no restart policy."""
 
+from composegen import stack
+from composegen.compose.positions import value_position
 from composegen.lint.finding import Severity
-from composegen.compose.positions import key_position, value_position
 from composegen.lint.rule import Issue, Rule
 
 
-def check(document, context):
-    for found in document.postgres_services():
-        name, service = found.name, found.mapping
-        deploy = service.get("deploy")
-        if hasattr(deploy, "get") and deploy.get("restart_policy") is not None:
-            continue  # swarm-style policy
-        restart = service.get("restart")
-        if restart is None:
-            line, column = key_position(document.services, name)
-        elif restart is False or str(restart).strip().lower() == "no":
-            line, column = value_position(service, "restart")
-        else:
-            continue
-        yield Issue(line, column, f"Postgres service '{name}' has no restart policy: after a crash or a reboot "
-                    f"it stays down; fix: restart: unless-stopped")
+def check(name, service, context):
+    deploy = service.get("deploy")
+    if hasattr(deploy, "get") and deploy.get("restart_policy") is not None:
+        return  # swarm-style policy
+    restart = service.get("restart")
+    if restart is None:
+        line, column = context.service_position()
+    elif restart is False or str(restart).strip().lower() == "no":
+        line, column = value_position(service, "restart")
+    else:
+        return
+    yield Issue(line, column, f"Postgres service '{name}' has no restart policy: after a crash or a reboot "
+                f"it stays down; fix: restart: {stack.RESTART}")
 
 
 RULE = Rule(

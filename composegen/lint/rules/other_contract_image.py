@@ -1,18 +1,15 @@
 """CG012: a Postgres image whose contract differs from the official image's (the setup cannot apply)."""
 
 from composegen.lint.finding import Severity
-from composegen.compose.positions import key_position
 from composegen.lint.rule import Issue, Rule
 
 
-def check(document, context):
-    for found in document.postgres_services():
-        if found.patchable:
-            continue
-        line, column = key_position(document.services, found.name)
-        yield Issue(line, column, f"Postgres service '{found.name}' runs {found.image}: {found.reason}, so "
+def check(name, service, context):
+    found = context.postgres
+    if not found.patchable:
+        yield Issue(*context.service_position(), f"Postgres service '{name}' runs {found.image}: {found.reason}, so "
                     f"composegen's dump/restore setup does not apply; fix: back its data up another way, or "
-                    f"move it to the official postgres image and run composegen patch {document.path}")
+                    f"move it to the official postgres image and run composegen patch {context.document.path}")
 
 
 RULE = Rule(

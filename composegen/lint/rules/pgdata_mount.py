@@ -1,22 +1,18 @@
 """CG005: a volume or bind mount at PGDATA beside the setup."""
 
-from composegen.compose import model as compose_model
-from composegen.lint.finding import Severity
 from composegen.compose.positions import item_position
+from composegen.lint.finding import Severity
 from composegen.lint.rule import Issue, Rule
 
 
-def check(document, context):
-    for found in document.postgres_services():
-        name, service = found.name, found.mapping
-        if not compose_model.runs_composegen_entrypoint(service):
-            continue  # without the setup that mount is the only copy of the data: missing-setup covers it
-        for mount in found.data_mounts:
-            line, column = item_position(service.get("volumes"), mount.index)
-            what = f"{mount.kind} '{mount.source}'" if mount.source else "an anonymous volume"
-            yield Issue(line, column, f"Postgres service '{name}' mounts {what} at {mount.target} beside "
-                        f"the dump setup: a second copy of PGDATA that outlives `down`; "
-                        f"fix: remove this mount once a good dump is in ./data (see composegen status)")
+def check(name, service, context):
+    # Without the setup that mount is the only copy of the data: missing-setup covers it.
+    for mount in context.postgres.data_mounts:
+        line, column = item_position(service.get("volumes"), mount.index)
+        what = f"{mount.kind} '{mount.source}'" if mount.source else "an anonymous volume"
+        yield Issue(line, column, f"Postgres service '{name}' mounts {what} at {mount.target} beside "
+                    f"the dump setup: a second copy of PGDATA that outlives `down`; "
+                    f"fix: remove this mount once a good dump is in ./data (see composegen status)")
 
 
 RULE = Rule(
@@ -33,4 +29,5 @@ RULE = Rule(
         "`docker volume rm`, once you no longer need it)."
     ),
     check=check,
+    only_with_setup=True,
 )

@@ -1,26 +1,25 @@
 """CG013: two Postgres services mount one dumps folder (rule 18)."""
 
+from composegen import contract
 from composegen.compose import dumps_layout
 from composegen.compose import model as compose_model
 from composegen.compose.positions import item_position
+from composegen.compose.stack_paths import mount_source
 from composegen.lint.finding import Severity
-from composegen.lint.rule import Issue, Rule
-from composegen.lint.rules._stack_files import mount_of
-from composegen import contract
+from composegen.lint.rule import FILE, Issue, Rule
 
 
 def check(document, context):
-    services = [(found.name, found.mapping) for found in document.postgres_services()
-                if compose_model.runs_composegen_entrypoint(found.mapping)]
-    for folder, names in dumps_layout.shared_folders(services).items():
+    services = dict((found.name, found.mapping) for found in document.postgres_services()
+                    if compose_model.runs_composegen_entrypoint(found.mapping))
+    for folder, names in dumps_layout.shared_folders(list(services.items())).items():
         for name in names:
-            mapping = dict(services)[name]
-            entry = mount_of(mapping, contract.DUMPS_DIR)
-            line, column = item_position(mapping.get("volumes"), entry.index)
+            index, _ = mount_source(services[name], contract.DUMPS_DIR)
             others = ", ".join(f"'{other}'" for other in names if other != name)
-            yield Issue(line, column, f"Postgres service '{name}' keeps its dumps in {folder}, as {others} does: a "
-                        f"fresh start can restore the other service's dump and retention deletes its dumps; "
-                        f"fix: composegen patch {document.path} (gives each service ./data/<service>)")
+            yield Issue(*item_position(services[name].get("volumes"), index), f"Postgres service '{name}' keeps "
+                        f"its dumps in {folder}, as {others} does: a fresh start can restore the other service's "
+                        f"dump and retention deletes its dumps; fix: composegen patch {document.path} (gives "
+                        f"each service ./data/<service>)")
 
 
 RULE = Rule(
@@ -36,4 +35,5 @@ RULE = Rule(
         "service a fresh dump in its new folder."
     ),
     check=check,
+    scope=FILE,
 )

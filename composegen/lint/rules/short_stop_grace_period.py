@@ -2,29 +2,26 @@
 
 from composegen import stack
 from composegen.compose import model as compose_model
+from composegen.compose.positions import value_position
 from composegen.lint.finding import Severity
-from composegen.compose.positions import key_position, value_position
 from composegen.lint.rule import Issue, Rule
 from composegen.service_block import grace_is_enough
 
 
-def check(document, context):
-    for found in document.postgres_services():
-        name, service = found.name, found.mapping
-        if "stop_grace_period" in service:
-            value = service.get("stop_grace_period")
-            seconds = compose_model.duration_seconds(value)
-            if seconds is None or grace_is_enough(seconds):
-                continue  # not a literal duration (e.g. from a variable): nothing to judge
-            line, column = value_position(service, "stop_grace_period")
-            yield Issue(line, column, f"Postgres service '{name}' has stop_grace_period {value} "
-                        f"(< {stack.STOP_GRACE_PERIOD}): the stop can be killed mid-dump; "
-                        f"fix: stop_grace_period: {stack.STOP_GRACE_PERIOD}")
-        elif compose_model.runs_composegen_entrypoint(service):
-            # Only with the setup: a stop then takes a dump, and Compose's default is 10s.
-            line, column = key_position(document.services, name)
-            yield Issue(line, column, f"Postgres service '{name}' has no stop_grace_period (Compose waits 10s, "
-                        f"then kills the stop-time dump); fix: stop_grace_period: {stack.STOP_GRACE_PERIOD}")
+def check(name, service, context):
+    if "stop_grace_period" in service:
+        value = service.get("stop_grace_period")
+        seconds = compose_model.duration_seconds(value)
+        if seconds is None or grace_is_enough(seconds):
+            return  # not a literal duration (e.g. from a variable): nothing to judge
+        line, column = value_position(service, "stop_grace_period")
+        yield Issue(line, column, f"Postgres service '{name}' has stop_grace_period {value} "
+                    f"(< {stack.STOP_GRACE_PERIOD}): the stop can be killed mid-dump; "
+                    f"fix: stop_grace_period: {stack.STOP_GRACE_PERIOD}")
+    elif compose_model.runs_composegen_entrypoint(service):
+        # Only with the setup: a stop then takes a dump, and Compose's default is 10s.
+        yield Issue(*context.service_position(), f"Postgres service '{name}' has no stop_grace_period (Compose "
+                    f"waits 10s, then kills the stop-time dump); fix: stop_grace_period: {stack.STOP_GRACE_PERIOD}")
 
 
 RULE = Rule(

@@ -1,20 +1,19 @@
 """CG006: a Postgres service stopped with SIGKILL."""
 
-from composegen.lint.finding import Severity
+from composegen import stack
 from composegen.compose.positions import value_position
+from composegen.lint.finding import Severity
 from composegen.lint.rule import Issue, Rule
+
 
 _KILL = {"SIGKILL", "KILL", "9"}
 
 
-def check(document, context):
-    for found in document.postgres_services():
-        name, service = found.name, found.mapping
-        signal = service.get("stop_signal")
-        if signal is not None and str(signal).strip().upper() in _KILL:
-            line, column = value_position(service, "stop_signal")
-            yield Issue(line, column, f"Postgres service '{name}' is stopped with {signal}: no stop-time dump, "
-                        f"no clean shutdown; fix: stop_signal: SIGTERM")
+def check(name, service, context):
+    signal = service.get("stop_signal")
+    if signal is not None and str(signal).strip().upper() in _KILL:
+        yield Issue(*value_position(service, "stop_signal"), f"Postgres service '{name}' is stopped with {signal}: "
+                    f"no stop-time dump, no clean shutdown; fix: stop_signal: {stack.STOP_SIGNAL}")
 
 
 RULE = Rule(

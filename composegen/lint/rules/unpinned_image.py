@@ -2,9 +2,10 @@
 
 import re
 
-from composegen.lint.finding import Severity
 from composegen.compose.positions import value_position
+from composegen.lint.finding import Severity
 from composegen.lint.rule import Issue, Rule
+
 
 def is_pinned(ref) -> bool:
     if ref.digest:
@@ -13,18 +14,17 @@ def is_pinned(ref) -> bool:
     return bool(ref.tag) and ref.tag != "latest" and bool(re.search(r"\d", ref.tag))
 
 
-def check(document, context):
-    for found in document.postgres_services():
-        if is_pinned(found.image_ref):
-            continue
-        service = found.mapping
-        if "image" in getattr(service.lc, "data", {}):
-            line, column = value_position(service, "image")
-        else:  # merged in from an anchor: point at that line
-            line, column = (found.image_line or found.line), 1
-        yield Issue(line, column, f"Postgres service '{found.name}' uses image '{found.image}' with no pinned "
-                    f"major: a pull can move it to a new major; fix: pin a tag such as postgres:17-alpine "
-                    f"(or a digest)")
+def check(name, service, context):
+    found = context.postgres
+    if is_pinned(found.image_ref):
+        return
+    if "image" in getattr(service.lc, "data", {}):
+        line, column = value_position(service, "image")
+    else:  # merged in from an anchor: point at that line
+        line, column = (found.image_line or found.line), 1
+    yield Issue(line, column, f"Postgres service '{name}' uses image '{found.image}' with no pinned "
+                f"major: a pull can move it to a new major; fix: pin a tag such as postgres:17-alpine "
+                f"(or a digest)")
 
 
 RULE = Rule(

@@ -3,45 +3,35 @@
 import os
 
 from composegen import contract
-from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
-from composegen.compose.positions import key_position
 from composegen.lint.rule import Issue, Rule
-from composegen.lint.rules._stack_files import mount_of, utils_folder
 
 
-def check(document, context):
-    checked = set()
-    for found in document.postgres_services():
-        name, service = found.name, found.mapping
-        if not compose_model.runs_composegen_entrypoint(service):
-            continue  # no setup yet: missing-setup says so
-        folder = utils_folder(document, service)
-        if folder in checked:
+def check(name, service, context):
+    folder = context.utils_folder()
+    if not context.first_time(folder):
+        return  # two services sharing one utils/: reported once
+    stale, missing = [], []
+    for script, expected in context.run.rendered_utils.items():
+        try:
+            actual = (folder / script).read_bytes()
+        except FileNotFoundError:
+            missing.append(script)
             continue
-        checked.add(folder)
-        mount = mount_of(service, contract.UTILS_DIR)
-        line, column = mount.position if mount else key_position(document.services, name)
-        stale, missing = [], []
-        for script, expected in context.rendered_utils.items():
-            try:
-                actual = (folder / script).read_bytes()
-            except FileNotFoundError:
-                missing.append(script)
-                continue
-            except OSError:
-                stale.append(script)
-                continue
-            if actual != expected:
-                stale.append(script)
-        shown = os.path.relpath(folder, document.folder)
-        if missing:
-            yield Issue(line, column, f"{shown}/ lacks {', '.join(missing)} (drift); fix: composegen patch {document.path}")
-        if stale:
-            files = ", ".join(f"{shown}/{script}" for script in stale)
-            verb = "differs" if len(stale) == 1 else "differ"
-            yield Issue(line, column, f"{files} {verb} from what composegen renders today (drift); "
-                        f"fix: composegen patch {document.path}")
+        except OSError:
+            stale.append(script)
+            continue
+        if actual != expected:
+            stale.append(script)
+    line, column = context.mount_position(contract.UTILS_DIR)
+    shown = os.path.relpath(folder, context.document.folder)
+    fix = f"fix: composegen patch {context.document.path}"
+    if missing:
+        yield Issue(line, column, f"{shown}/ lacks {', '.join(missing)} (drift); {fix}")
+    if stale:
+        files = ", ".join(f"{shown}/{script}" for script in stale)
+        verb = "differs" if len(stale) == 1 else "differ"
+        yield Issue(line, column, f"{files} {verb} from what composegen renders today (drift); {fix}")
 
 
 RULE = Rule(
@@ -57,4 +47,5 @@ RULE = Rule(
         "COMPOSEGEN_* options or a change to composegen itself)."
     ),
     check=check,
+    only_with_setup=True,  # no setup yet: missing-setup says so
 )

@@ -3,11 +3,8 @@
 import os
 
 from composegen import contract, stack
-from composegen.compose import model as compose_model
 from composegen.lint.finding import Severity
-from composegen.compose.positions import key_position
 from composegen.lint.rule import Issue, Rule
-from composegen.lint.rules._stack_files import mount_of, utils_folder
 
 
 def executed_scripts() -> list[str]:
@@ -15,26 +12,18 @@ def executed_scripts() -> list[str]:
     return [name for name in stack.UTILS_SCRIPTS if not name.endswith(".sh")]
 
 
-def check(document, context):
-    checked = set()
-    for found in document.postgres_services():
-        name, service = found.name, found.mapping
-        if not compose_model.runs_composegen_entrypoint(service):
-            continue
-        folder = utils_folder(document, service)
-        if folder in checked:
-            continue
-        checked.add(folder)
-        mount = mount_of(service, contract.UTILS_DIR)
-        line, column = mount.position if mount else key_position(document.services, name)
-        for script in executed_scripts():
-            try:
-                mode = os.stat(folder / script).st_mode
-            except OSError:
-                continue  # missing: utils-drift reports it
-            if not mode & 0o111:
-                yield Issue(line, column, f"utils/{script} is not executable (mode {mode & 0o7777:04o}); "
-                            f"fix: chmod 0755 {folder / script}")
+def check(name, service, context):
+    folder = context.utils_folder()
+    if not context.first_time(folder):
+        return  # two services sharing one utils/: reported once
+    for script in executed_scripts():
+        try:
+            mode = os.stat(folder / script).st_mode
+        except OSError:
+            continue  # missing: utils-drift reports it
+        if not mode & 0o111:
+            yield Issue(*context.mount_position(contract.UTILS_DIR), f"utils/{script} is not executable "
+                        f"(mode {mode & 0o7777:04o}); fix: chmod 0755 {folder / script}")
 
 
 RULE = Rule(
@@ -50,4 +39,5 @@ RULE = Rule(
         "and commit the mode (`git update-index --chmod=+x`)."
     ),
     check=check,
+    only_with_setup=True,
 )
