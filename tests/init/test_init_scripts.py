@@ -1,4 +1,4 @@
-"""The utils/ scripts as init writes them: POSIX sh that shellcheck passes, byte-identical to render_utils()."""
+"""The utils/ scripts as init writes them: bash that shellcheck passes, byte-identical to render_utils()."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ def shellcheck() -> str:
     return path
 
 
-def test_written_scripts_pass_shellcheck_as_posix_sh(tmp_path, real_utils, shellcheck):
+def test_written_scripts_pass_shellcheck_as_bash(tmp_path, real_utils, shellcheck):
     write_plan(plan_init(catalog.load("miniflux"), tmp_path / "miniflux"))
     utils = tmp_path / "miniflux" / "utils"
     files = sorted(str(utils / name) for name in stack.UTILS_SCRIPTS)
     # -x -P SCRIPTDIR: follow `. .../lib.sh` (its `# shellcheck source=lib.sh`) beside each script.
-    done = subprocess.run([shellcheck, "-s", "sh", "-x", "-P", "SCRIPTDIR", *files], capture_output=True, text=True)
+    done = subprocess.run([shellcheck, "-s", "bash", "-x", "-P", "SCRIPTDIR", *files], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

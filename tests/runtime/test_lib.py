@@ -1,4 +1,4 @@
-"""Pure-shell functions of lib.sh, run under dash and busybox ash: schedule parsing, dump
+"""Pure-shell functions of lib.sh, run under bash with both userlands: schedule parsing, dump
 verification, choosing the newest dump, retention, the JSON record's text, durations."""
 
 from __future__ import annotations
@@ -190,3 +190,67 @@ cg_alive "$p" || echo gone
 cg_alive "" || echo empty
 """)
     assert result.stdout.split() == ["alive", "gone", "empty"]
+
+
+def test_rule17_a_bounded_wait_gives_up_and_says_so(run_lib):
+    # Rule 17: every wait of the stop path has a bound; hitting it is logged, and the caller goes on.
+    result = run_lib("""
+start=$(cg_now_cs)
+cg_wait_for 1 "the thing" false
+echo "rc=$? waited $(cg_duration "$start" "$(cg_now_cs)")"
+cg_wait_for 5 "the other thing" true && echo "at once"
+""")
+    lines = result.stdout.split("\n")
+    assert lines[0].startswith("rc=1 "), result.stdout + result.stderr
+    assert float(lines[0].split()[2]) >= 1.0
+    assert lines[1] == "at once"
+    assert result.stderr.strip().splitlines() == ["composegen: gave up waiting for the thing after 1s"]
+
+
+def test_rule17_the_stop_dump_does_not_wait_forever_for_the_lock(run_lib):
+    # A dump that holds the lock and never ends (a stuck `docker exec .../dump`): the stop-time dump
+    # stops it after its bound and takes the lock, rather than waiting out the grace period.
+    result = run_lib("""
+sleep 300 & holder=$!
+mkdir "$CG_STATE/dump.lock" && echo "$holder" >"$CG_STATE/dump.lock/pid"
+cg_lock 1
+[ "$(cat "$CG_STATE/dump.lock/pid")" = "$$" ] && echo owner
+wait "$holder"
+echo "holder status $?"
+""")
+    assert result.stdout.split("\n")[:2] == ["owner", "holder status 143"], result.stdout + result.stderr
+    assert "gave up waiting for the dump in progress (pid" in result.stderr
+    assert "after 1s: stopping it" in result.stderr
+
+
+def test_credentials_from_files(run_lib, tmp_path):
+    # The official entrypoint takes POSTGRES_USER/PASSWORD/DB from *_FILE (docker secrets); so do we.
+    for name, value in (("user", "alice"), ("password", "s3 cret"), ("db", "appdb")):
+        (tmp_path / name).write_text(value + "\n")
+    result = run_lib('cg_credentials && echo "$PGUSER|$PGPASSWORD|$CG_DB"', env={
+        "POSTGRES_USER_FILE": str(tmp_path / "user"), "POSTGRES_PASSWORD_FILE": str(tmp_path / "password"),
+        "POSTGRES_DB_FILE": str(tmp_path / "db")})
+    assert result.stdout == "alice|s3 cret|appdb\n", result.stderr
+    result = run_lib('cg_credentials && echo "$PGUSER|${PGPASSWORD-unset}|$CG_DB"',
+                     env={"POSTGRES_USER_FILE": str(tmp_path / "user")})
+    assert result.stdout == "alice|unset|alice\n", result.stderr
+    result = run_lib('cg_credentials && echo "$PGUSER|$PGPASSWORD|$CG_DB"', env={"POSTGRES_PASSWORD": "pw"})
+    assert result.stdout == "postgres|pw|postgres\n", result.stderr
+
+
+def test_an_unreadable_credentials_file_fails_the_dump_and_keeps_the_last_good(run_lib, utils_dir, shell, tmp_path):
+    good = run_lib.dumps / "cluster-20260101T000000Z.sql.gz"
+    good.write_bytes(gzip.compress(DUMP_TEXT.encode()))
+    env = {"PATH": os.environ["PATH"], "COMPOSEGEN_UTILS_DIR": str(utils_dir),
+           "COMPOSEGEN_DUMPS_DIR": str(run_lib.dumps), "COMPOSEGEN_STATE_DIR": str(run_lib.state),
+           "POSTGRES_PASSWORD_FILE": str(tmp_path / "missing")}
+    result = subprocess.run([*shell, str(utils_dir / "dump"), "--stop"], capture_output=True, text=True, env=env,
+                            timeout=60)
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith('composegen: dump failed trigger=stop reason="cannot read the credentials: '
+                           f'POSTGRES_PASSWORD_FILE={tmp_path / "missing"} is missing or unreadable')
+    assert line.endswith("last_good=cluster-20260101T000000Z.sql.gz")
+    record = json.loads((run_lib.dumps / "composegen-status.json").read_text())
+    assert record["outcome"] == "failed" and record["last_good"]["file"] == good.name
+    assert [p.name for p in run_lib.dumps.glob("cluster-*")] == [good.name]

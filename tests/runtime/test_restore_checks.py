@@ -1,4 +1,4 @@
-"""utils/restore's checks before it loads anything, run under dash and busybox ash: they need no
+"""utils/restore's checks before it loads anything, run under bash with both userlands: they need no
 server, so they run on the host. "Cannot read" and "corrupt" are told apart, and named."""
 
 from __future__ import annotations
