@@ -85,6 +85,27 @@ def running_container(risk: DataAtRisk, compose_path: Path, service: str) -> doc
     raise UserError(f"service '{service}' has {len(running)} running containers: scale it to one, then migrate")
 
 
+# The container's credentials as the official entrypoint reads them: POSTGRES_USER or the file
+# POSTGRES_USER_FILE names, the same for the password (needed where local connections ask for one).
+# Run by `docker exec ... sh -c` (any image's sh); an unreadable file stops the script with its name
+# (status 3) before pg_dumpall runs.
+def _read_secret_sh(name: str, var: str) -> str:
+    return (f'if [ -n "${{{name}_FILE:-}}" ]; then {var}=$(cat -- "${name}_FILE" 2>/dev/null) || '
+            f'{{ echo "{name}_FILE=${name}_FILE is missing or unreadable" >&2; exit 3; }}; '
+            f'else {var}=${{{name}:-}}; fi; ')
+
+
+_CREDENTIALS_SH = (
+    _read_secret_sh("POSTGRES_USER", "user") + _read_secret_sh("POSTGRES_PASSWORD", "password")
+    + 'if [ -n "$password" ]; then PGPASSWORD=$password; export PGPASSWORD; fi; '
+)
+
+
+def dump_script(compress: str) -> str:
+    """The shell script that writes the compressed dump to stdout."""
+    return _CREDENTIALS_SH + f'pg_dumpall -U "${{user:-postgres}}" | {compress}'
+
+
 def take_dump(container_id: str, data_dir: Path, compression: str) -> Path:
     """A verified whole-cluster dump of the running container in `data_dir`, named as the runtime names
     its dumps, mode 0600, owned by the image's postgres user (the restore runs as that user)."""
@@ -92,7 +113,7 @@ def take_dump(container_id: str, data_dir: Path, compression: str) -> Path:
     name = contract.dump_file_name(compression)
     final = data_dir / name
     temp = data_dir / contract.temp_dump_name(name)
-    dump = f'pg_dumpall -U "${{POSTGRES_USER:-postgres}}" | {compress}'
+    dump = dump_script(compress)
     try:
         status, err = docker.exec_to_file(container_id, dump, temp)
         if status != 0:

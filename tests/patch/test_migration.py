@@ -6,7 +6,9 @@ The engine is replaced by fakes here; tests/e2e/test_patch_migrate.py runs the s
 from __future__ import annotations
 
 import gzip
+import os
 import re
+import subprocess
 
 import pytest
 
@@ -102,6 +104,40 @@ def test_migrate_dumps_verifies_then_patches(compose, run_patch, monkeypatch):
     assert "pgdata:/var/lib/postgresql/data" not in compose.read_text()
     assert "'proj_pgdata' is left in place" in result.stderr and "docker volume rm proj_pgdata" in result.stderr
     assert f"dumped the database into {dump}" in result.stdout
+
+
+def _run_dump_script(script: str, tmp_path, env: dict) -> subprocess.CompletedProcess:
+    """The migration's dump script under the host's sh, with a pg_dumpall that prints how it was called."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / "pg_dumpall"
+    fake.write_text('#!/bin/sh\necho "args=$* password=${PGPASSWORD:-}"\n')
+    fake.chmod(0o755)
+    return subprocess.run(["sh", "-c", script], capture_output=True, env={"PATH": f"{bin_dir}:{os.environ['PATH']}", **env})
+
+
+def test_migrate_reads_the_file_credentials(compose, run_patch, monkeypatch, tmp_path):
+    # A service with POSTGRES_USER_FILE / POSTGRES_PASSWORD_FILE only: the dump connects as that user.
+    engine = FakeEngine(b"CREATE ROLE app;\n" + TRAILER)
+    engine.install(monkeypatch)
+    monkeypatch.setattr("os.chown", lambda path, uid, gid: None)
+    assert run_patch(compose, "--migrate", "--compression", "gzip").exit_code == 0
+    (tmp_path / "user").write_text("alice\n")
+    (tmp_path / "password").write_text("s3cret\n")
+    done = _run_dump_script(engine.scripts[0], tmp_path, {"POSTGRES_USER_FILE": str(tmp_path / "user"),
+                                                         "POSTGRES_PASSWORD_FILE": str(tmp_path / "password")})
+    assert done.returncode == 0, done.stderr
+    assert gzip.decompress(done.stdout).decode() == "args=-U alice password=s3cret\n"
+
+
+def test_migrate_names_an_unreadable_credentials_file(compose, run_patch, monkeypatch, tmp_path):
+    engine = FakeEngine(b"CREATE ROLE app;\n" + TRAILER)
+    engine.install(monkeypatch)
+    monkeypatch.setattr("os.chown", lambda path, uid, gid: None)
+    assert run_patch(compose, "--migrate", "--compression", "gzip").exit_code == 0
+    done = _run_dump_script(engine.scripts[0], tmp_path, {"POSTGRES_USER_FILE": str(tmp_path / "missing")})
+    assert done.returncode != 0 and b"args=" not in done.stdout
+    assert done.stderr.decode().strip() == f"POSTGRES_USER_FILE={tmp_path / 'missing'} is missing or unreadable"
 
 
 def test_migrate_with_an_incomplete_dump_changes_nothing(compose, run_patch, monkeypatch):
