@@ -295,3 +295,9 @@ def test_the_catalog_lists_at_least_thirty_apps_including_the_most_run_ones(tmp_
 
 def test_overrides_url_is_not_a_runtime_option():
     assert Overrides(url="https://x.example").as_options() == {}
+
+
+def test_an_unknown_app_is_one_line_exit_2_and_nothing_written(tmp_path, stub_utils):
+    result = run("init", "immitch", "--url", "https://photos.example.org", cwd=tmp_path)
+    assert_one_line_error(result, "unknown app 'immitch'; did you mean immich?")
+    assert os.listdir(tmp_path) == []
