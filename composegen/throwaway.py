@@ -42,7 +42,12 @@ class Restored:
     seconds: float  # from start to a served, restored cluster
 
 
-def _docker(*args: str, input: bytes | None = None, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess:
+# A busy engine (image builds, many containers) answers slowly: bound every call, but generously.
+DOCKER_TIMEOUT = 600
+
+
+def _docker(*args: str, input: bytes | None = None, timeout: float = DOCKER_TIMEOUT,
+            check: bool = True) -> subprocess.CompletedProcess:
     try:
         result = subprocess.run(["docker", *args], input=input, capture_output=True, timeout=timeout, check=False)
     except FileNotFoundError:
@@ -64,7 +69,7 @@ def image_major(image: str) -> int:
     """The PostgreSQL major of the server in `image` (`postgres --version` in a container with no network)."""
     try:
         result = _docker("run", "--rm", "--network", "none", "--label", f"{LABEL}=version", "--entrypoint", "postgres",
-                         image, "--version", timeout=300, check=False)
+                         image, "--version", check=False)
     except ThrowawayError as exc:
         raise ThrowawayError(f"{image}: {exc}") from None
     out = result.stdout.decode("utf-8", "replace")
@@ -97,13 +102,13 @@ def _tar_into(container_id: str, dump: Path, lib_sh: str, restore_sh: str) -> No
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         with tarfile.open(fileobj=process.stdin, mode="w|") as tar:
-            add_dir(tar, stack.CONTAINER_DUMPS.lstrip("/"), 0o755)
+            add_dir(tar, contract.DUMPS_DIR.lstrip("/"), 0o755)
             with open(dump, "rb") as handle:
-                info = tar.gettarinfo(fileobj=handle, arcname=f"{stack.CONTAINER_DUMPS.lstrip('/')}/{dump.name}")
+                info = tar.gettarinfo(fileobj=handle, arcname=f"{contract.DUMPS_DIR.lstrip('/')}/{dump.name}")
                 info.mode, info.uid, info.gid, info.uname, info.gname = 0o644, 0, 0, "", ""
                 tar.addfile(info, handle)
-            add_dir(tar, stack.CONTAINER_UTILS.lstrip("/"), 0o755)
-            add_text(tar, f"{stack.CONTAINER_UTILS.lstrip('/')}/lib.sh", lib_sh, 0o755)
+            add_dir(tar, contract.UTILS_DIR.lstrip("/"), 0o755)
+            add_text(tar, f"{contract.UTILS_DIR.lstrip('/')}/lib.sh", lib_sh, 0o755)
             add_text(tar, stack.CONTAINER_INITDB_RESTORE.lstrip("/"), restore_sh, 0o755)
             add_dir(tar, contract.STATE_DIR.lstrip("/"), 0o1777)
         process.stdin.close()
@@ -149,7 +154,7 @@ def restored(image: str, dump: Path, *, memory: str = DEFAULT_MEMORY, timeout: f
         create += ["--tmpfs", path]
     container_id = None
     try:
-        container_id = _docker(*create, image, timeout=300).stdout.decode().strip()
+        container_id = _docker(*create, image).stdout.decode().strip()
         _tar_into(container_id, dump, utils["lib.sh"], utils["restore"])
         started = time.monotonic()
         _docker("start", container_id)
@@ -164,10 +169,24 @@ def restored(image: str, dump: Path, *, memory: str = DEFAULT_MEMORY, timeout: f
             time.sleep(poll)
         yield Restored(container_id, image, major, time.monotonic() - started)
     finally:
-        if container_id is not None:
-            _docker("rm", "--force", "--volumes", container_id, check=False)
-        else:
-            _docker("rm", "--force", "--volumes", name, check=False)
+        _remove(container_id or name)
+
+
+def _remove(container: str) -> None:
+    """Remove the throwaway container; a failure to do so is said, but never hides why we got here."""
+    import sys
+
+    try:
+        result = _docker("rm", "--force", "--volumes", container, check=False)
+        failed = result.returncode != 0 and b"No such container" not in result.stderr
+        why = _last_line(result.stderr)
+    except ThrowawayError as exc:
+        failed, why = True, str(exc)
+    if failed:
+        error = ThrowawayError(f"could not remove the throwaway container {container} ({why}): remove it with "
+                               f"`docker rm -f -v {container}`")
+        if sys.exc_info()[0] is None:
+            raise error
 
 
 def _literal(text: str) -> str:

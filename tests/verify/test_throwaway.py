@@ -80,3 +80,55 @@ def test_count_rows_never_pastes_a_name_into_sql(monkeypatch):
     counts = throwaway.count_rows("c0ffee", [TableCount("app", name, 12)])
     assert counts == {("app", name): 12}
     assert "'public.\"x''); drop table y; --\"'" in seen["sql"]  # a literal, read by to_regclass()
+
+
+def test_what_is_copied_in(monkeypatch, tmp_path):
+    """The dump (readable by the image's postgres user: docker cp makes it root's), lib.sh and the
+    restore as the image's init script, and a state folder anyone may write: nothing else."""
+    import io
+    import tarfile
+
+    from composegen import contract, stack
+
+    dump = tmp_path / "cluster-20261206T090000Z.sql.zst"
+    dump.write_bytes(b"dump bytes")
+    dump.chmod(0o600)
+    sink = io.BytesIO()
+
+    class Process:
+        def __init__(self, argv, **kw):
+            assert argv == ["docker", "cp", "-", "c0ffee:/"]
+            self.stdin, self.stderr = sink, io.BytesIO()
+            sink.close = lambda: None
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(throwaway.subprocess, "Popen", Process)
+    throwaway._tar_into("c0ffee", dump, "LIB", "RESTORE")
+    members = {m.name: m for m in tarfile.open(fileobj=io.BytesIO(sink.getvalue()))}
+    assert sorted(members) == sorted([
+        contract.DUMPS_DIR.strip("/"), f"{contract.DUMPS_DIR.strip('/')}/{dump.name}",
+        contract.UTILS_DIR.strip("/"), f"{contract.UTILS_DIR.strip('/')}/lib.sh",
+        stack.CONTAINER_INITDB_RESTORE.strip("/"), contract.STATE_DIR.strip("/")])
+    copied = members[f"{contract.DUMPS_DIR.strip('/')}/{dump.name}"]
+    assert (copied.mode, copied.size) == (0o644, len(b"dump bytes"))
+    assert members[contract.STATE_DIR.strip("/")].mode == 0o1777
+
+
+def test_a_container_that_cannot_be_removed_is_said(fake, tmp_path, monkeypatch):
+    docker = fake()
+
+    def rm_fails(*args, **kw):
+        if args[0] == "rm":
+            return subprocess.CompletedProcess(args, 1, b"", b"Error: device or resource busy\n")
+        return docker(*args, **kw)
+
+    monkeypatch.setattr(throwaway, "_docker", rm_fails)
+    with pytest.raises(throwaway.ThrowawayError, match="could not remove the throwaway container c0ffee"):
+        with throwaway.restored("postgres:17", tmp_path / "x", major=17):
+            pass
+    # ...but never in place of the error that ended the restore.
+    with pytest.raises(KeyboardInterrupt):
+        with throwaway.restored("postgres:17", tmp_path / "x", major=17):
+            raise KeyboardInterrupt
