@@ -70,12 +70,14 @@ def command(compose_file: Path, service: str | None, env_files: tuple[Path, ...]
         click.echo(result.diff if show_secrets else mask_compose_lines(result.diff), nl=False)
         if result.utils_changed:
             click.echo(f"would write utils/: {', '.join(result.utils_changed)}")
+        if result.gitignore_added:
+            click.echo(f"would add to .gitignore: {', '.join(result.gitignore_added)}")
         if result.up_to_date:
             click.echo(f"{result.path}: already patched, nothing to do")
         return
     for dump in result.dumps:
         click.echo(f"dumped the database into {dump}")
-    if result.up_to_date:
+    if result.up_to_date and not result.gitignore_added:
         click.echo(f"{result.path}: already patched, utils/ up to date: nothing changed")
         return
     for name in result.services:
@@ -85,6 +87,8 @@ def command(compose_file: Path, service: str | None, env_files: tuple[Path, ...]
             click.echo(f"{result.path}: service '{name}' already patched")
     if result.utils_changed:
         click.echo(f"updated utils/: {', '.join(result.utils_changed)}")
+    if result.gitignore_added:
+        click.echo(f"added to .gitignore: {', '.join(result.gitignore_added)}")
 
 
 def _services_word(names: list[str]) -> str:

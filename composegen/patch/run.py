@@ -51,6 +51,7 @@ class PatchResult:
     notes: list[str] = field(default_factory=list)
     dumps: list[Path] = field(default_factory=list)  # the migration dumps taken before patching
     dumps_folders: dict[str, str] = field(default_factory=dict)  # service -> its dumps folder (rule 18)
+    gitignore_added: list[str] = field(default_factory=list)  # lines added (or that would be) to .gitignore
     missing: dict[str, list[str]] = field(default_factory=dict)  # service -> what it lacks of the setup
     written: bool = False
 
@@ -131,16 +132,25 @@ def choose_services(loaded: LoadedCompose, name: str | None, project=None) -> li
     return chosen
 
 
-def _refuse_incompatible(path: Path, service: PostgresService) -> None:
+def refusal(service: PostgresService) -> str | None:
+    """Why patch would refuse `service` as it is (what the user changes first), or None.
+    lint's CG001 says the same instead of suggesting a patch that would be refused."""
     mapping = service.mapping
     user = mapping.get("user")
     if user is not None and str(user).strip() not in ("0", "root", "0:0", "root:root"):
-        raise UserError(f"{path}: service '{service.name}' runs as user '{user}': the setup needs the image to start "
-                        f"as root (it creates {stack.CONTAINER_PGDATA} and hands it to its postgres user); "
-                        f"remove `user:` from the service, then patch again")
+        return (f"service '{service.name}' runs as user '{user}': the setup needs the image to start "
+                f"as root (it creates {stack.CONTAINER_PGDATA} and hands it to its postgres user); "
+                f"remove `user:` from the service, then patch again")
     if mapping.get("read_only") is True:
-        raise UserError(f"{path}: service '{service.name}' has a read-only root filesystem: the setup keeps the live "
-                        f"database in the container layer at {stack.CONTAINER_PGDATA}; remove `read_only`, then patch again")
+        return (f"service '{service.name}' has a read-only root filesystem: the setup keeps the live "
+                f"database in the container layer at {stack.CONTAINER_PGDATA}; remove `read_only`, then patch again")
+    return None
+
+
+def _refuse_incompatible(path: Path, service: PostgresService) -> None:
+    reason = refusal(service)
+    if reason is not None:
+        raise UserError(f"{path}: {reason}")
 
 
 def _changed_utils(folder: Path) -> dict[str, str]:
@@ -256,16 +266,20 @@ def patch(request: PatchRequest) -> PatchResult:
                 if risk is not None:
                     risks[service.name] = risk
     utils = _changed_utils(folder)
+    from composegen.patch import gitignore
+
+    ignore_lines = gitignore.lines_to_add(folder)
     result = PatchResult(path, [s.name for s in services], changed, after != before,
                          unified_diff(path, before, after), sorted(utils), notes,
                          dumps_folders={s.name: layout[s.name].folder for s in services},
+                         gitignore_added=ignore_lines,
                          missing={s.name: missing_setup(s.mapping) for s in services if s.name in changed})
     if request.check or request.dry_run:
         for name, risk in risks.items():
             how = "--migrate" if risk.containers else "--migrate (with the stack running) or --fresh"
             result.notes.append(f"service '{name}' keeps its data in {risk.description}: the real patch needs {how}")
         return result
-    if after == before and not utils:
+    if after == before and not utils and not ignore_lines:
         return result
 
     containers = {}
@@ -299,6 +313,8 @@ def patch(request: PatchRequest) -> PatchResult:
                 pass
         raise
     _write_utils(folder, utils)
+    if ignore_lines:
+        atomic_write(Path(os.path.realpath(folder / ".gitignore")), gitignore.with_lines(folder, ignore_lines))
     if after != before:
         # Through a symlink, the file it points to is replaced (the link stays a link).
         atomic_write(Path(os.path.realpath(path)), after.encode("utf-8"))

@@ -27,3 +27,11 @@ def test_own_folders_pass(tmp_path):
 def test_spelled_differently_is_still_one_folder(tmp_path):
     text = TWO_ON_DATA.replace("./data:/dumps", "data/:/dumps", 1)
     assert len(findings(lint(write_stack(tmp_path, text)))) == 2
+
+
+def test_cg001_does_not_suggest_a_patch_that_refuses(tmp_path):
+    """CG001 once said `fix: composegen patch` for a service patch then refused (runs as a non-root user)."""
+    path = write_stack(tmp_path, "services:\n  db:\n    image: postgres:16\n    user: '999:999'\n")
+    [finding] = findings(lint(path), "CG001")
+    assert "fix: composegen patch" not in finding.message
+    assert "runs as user '999:999'" in finding.message and "remove `user:`" in finding.message

@@ -16,8 +16,11 @@ def check(name, service, context):
         what = "has no dump/restore setup: its data lives only in the container or a volume"
     else:
         what = "has an incomplete dump/restore setup (missing: " + ", ".join(missing) + ")"
-    yield Issue(*context.service_position(), f"Postgres service '{name}' {what}; "
-                f"fix: composegen patch {context.document.path}")
+    from composegen.patch.run import refusal
+
+    reason = refusal(context.postgres)
+    fix = f"patch refuses it as it is: {reason}" if reason else f"fix: composegen patch {context.document.path}"
+    yield Issue(*context.service_position(), f"Postgres service '{name}' {what}; {fix}")
 
 
 RULE = Rule(
