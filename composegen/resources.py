@@ -1,7 +1,7 @@
-"""Where the shipped data (templates, schemas) lives.
+"""Where the shipped data (templates, schemas, docs) lives.
 
 In a built wheel they are packaged under composegen/_data/; in a source checkout (or an editable
-install) they are the repository's top-level templates/ and schemas/ folders.
+install) they are the repository's top-level templates/, schemas/ and docs/ folders.
 """
 
 from functools import lru_cache
@@ -24,3 +24,8 @@ def templates_dir() -> Path:
 
 def schemas_dir() -> Path:
     return data_dir("schemas")
+
+
+def runtime_docs() -> Path:
+    """docs/runtime.md: the runtime's rules, which `composegen docs` prints and generated files cite."""
+    return data_dir("docs") / "runtime.md"

@@ -61,6 +61,7 @@ def test_the_wheel_ships_templates_schemas_and_the_catalog(wheel):
         "composegen/_data/templates/compose/compose.yaml.j2",
         "composegen/_data/templates/env.j2",
         "composegen/_data/templates/gitignore.j2",
+        "composegen/_data/docs/runtime.md",
         "composegen/catalog/miniflux.yaml",
         *(f"composegen/_data/templates/utils/{n}.j2" for n in stack.UTILS_SCRIPTS),
     ):
@@ -93,3 +94,7 @@ def test_init_miniflux_from_the_installed_wheel(fresh_venv, tmp_path):
     assert "miniflux/miniflux:" in (stack_dir / "compose.yaml").read_text()
     listed = run(fresh_venv / "bin" / "composegen", "catalog", "list", cwd=tmp_path, env=env).stdout
     assert "miniflux" in listed
+    # The generated compose.yaml sends its reader to `composegen docs`: the rules ship with the package.
+    assert "How it works: `composegen docs`" in (stack_dir / "compose.yaml").read_text()
+    docs = run(fresh_venv / "bin" / "composegen", "docs", cwd=tmp_path, env=env).stdout
+    assert docs == (REPO / "docs" / "runtime.md").read_text()

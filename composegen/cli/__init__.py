@@ -54,9 +54,9 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from composegen.cli import catalog, down, init, lint, patch, status, upgrade, verify
+    from composegen.cli import catalog, docs, down, init, lint, patch, status, upgrade, verify
 
-    for module in (init, catalog, patch, lint, status, down, verify, upgrade):
+    for module in (init, catalog, patch, lint, status, down, verify, upgrade, docs):
         cli.add_command(module.command)
 
 
