@@ -10,7 +10,8 @@ from composegen.row_counts import parse_counts, TableCount
 # pg_dumpall's shapes: plain, quoted and "-reuse-previous" \connect lines (a value in '...' with \' and
 # \\ escaped, as appendConnStrVal writes it), quoted identifiers, an empty
 # table, a function body holding a COPY line (not data: no "Data for Name" header before it), text
-# the awk must not touch (tabs, backslashes, a trailing space, non-ASCII), and the trailer.
+# passed through untouched (tabs, backslashes, a trailing space, non-ASCII), data rows that look like
+# the lines grep picks (a COPY line, a data header, an escaped \\. and \\connect), and the trailer.
 DUMP = """\
 --
 -- PostgreSQL database cluster dump
@@ -39,6 +40,9 @@ COPY public.items (id, payload) FROM stdin;
 1\ta\\tb
 2\tx\\\\y 
 3\t\u00e9t\u00e9
+COPY public.items (id) FROM stdin;
+-- Data for Name: x; Type: TABLE DATA; Schema: public; Owner: app
+\\\\.\ta\\\\.b \\\\connect x
 \\.
 
 
@@ -83,8 +87,9 @@ def test_count_rows_passes_every_byte_and_counts(run_lib, tmp_path):
     result = run_lib(f'cg_count_rows "{counts}"', input=DUMP)
     assert result.returncode == 0, result.stderr
     assert result.stdout == DUMP
+    assert list(run_lib.state.iterdir()) == []  # the fifo is gone
     assert parse_counts(counts.read_text()) == [
-        TableCount("app", "public.items", 3),
+        TableCount("app", "public.items", 6),
         TableCount("app", '"My Schema"."We""ird tbl"', 0),
         TableCount("odd db's \\x", "public.t", 2),
         TableCount("Upper", "public.u", 1),
