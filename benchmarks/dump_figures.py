@@ -29,10 +29,13 @@ class DumpMeasurement:
     floor_all_s: float
     floor_one_s: float
     plain_size: int
+    compress_s: float  # pg_dumpall | zstd, as the runtime compresses, without row counting
+    counted_s: float  # the same with cg_count_rows between them, as /utils/dump runs it
 
 
 def _newest_dump_size(stack) -> int:
-    dumps = [p for p in stack.data_files() if p.name.startswith("cluster-") and not p.name.endswith(".tmp")]
+    # The dump itself: not its `.counts` file, not a `.tmp` being written.
+    dumps = [p for p in stack.data_files() if p.name.startswith("cluster-") and p.name.endswith((".sql.zst", ".sql.gz"))]
     if not dumps:
         raise RuntimeError(f"/utils/dump exited 0 but {stack.data_dir} holds no dump")
     return max(dumps, key=lambda p: p.name).stat().st_size
@@ -45,11 +48,16 @@ def measure(stack, repeats: int) -> tuple[DumpMeasurement, str | None]:
     cpu_reason = None
     _, plain = shell_in_container(stack, f"pg_dumpall --username={user} | wc -c")
     plain_size = int(plain.stdout.split()[0])
-    times = {"all": [], "one": [], "ours": [], "seed": []}
+    times = {"all": [], "one": [], "ours": [], "seed": [], "compress": [], "counted": []}
+    # The runtime's own functions (lib.sh), with the FIFO and counts under /tmp (not the stack's state).
+    lib = f"COMPOSEGEN_STATE_DIR=/tmp; . /utils/lib.sh; pg_dumpall --username={user}"
     ours_cpu, ours_sizes, seed_sizes = [], [], []
     for _ in range(repeats):
         times["all"].append(shell_in_container(stack, f"pg_dumpall --username={user} >/dev/null")[0])
         times["one"].append(shell_in_container(stack, f"pg_dump --username={user} --dbname={stack.db} >/dev/null")[0])
+        times["compress"].append(container_wall(stack, ["bash", "-c", f"{lib} | zstd -q -3 -T0 >/dev/null"])[0])
+        times["counted"].append(container_wall(
+            stack, ["bash", "-c", f"{lib} | cg_count_rows /tmp/cgbench.counts | zstd -q -3 -T0 >/dev/null"])[0])
         try:
             before = cpu.now()
         except CgroupUnavailable as exc:
@@ -67,6 +75,7 @@ def measure(stack, repeats: int) -> tuple[DumpMeasurement, str | None]:
         ours_s=median(times["ours"]), ours_cpu_s=median(ours_cpu) if ours_cpu else None,
         ours_size=int(median(ours_sizes)), seed_s=median(times["seed"]), seed_size=int(median(seed_sizes)),
         floor_all_s=median(times["all"]), floor_one_s=median(times["one"]), plain_size=plain_size,
+        compress_s=median(times["compress"]), counted_s=median(times["counted"]),
     ), cpu_reason
 
 
@@ -78,6 +87,13 @@ def report(m: DumpMeasurement, results: Results, repeats: int) -> None:
         to_floor, f"<= {TIME_GOAL}x floor", to_floor is not None and to_floor <= TIME_GOAL,
         key="dump_ratio", value=to_floor,
         note=f"median of {repeats}; ours = docker exec /utils/dump (fingerprint, zstd, verify, fsync, rename)",
+    ))
+    counting = ratio(m.counted_s, m.compress_s)
+    results.add(Figure(
+        "row counting: pipeline with vs without", f"{m.counted_s:.2f} s", f"{m.compress_s:.2f} s pg_dumpall|zstd",
+        counting, "-", key="count_ratio", value=counting,
+        note=f"median of {repeats}; pg_dumpall | cg_count_rows | zstd against pg_dumpall | zstd (the counts "
+             f"are part of every /utils/dump above)",
     ))
     results.add(Figure("dump time vs pg_dump floor", f"{m.ours_s:.2f} s", f"{m.floor_one_s:.2f} s pg_dump>/dev/null",
                        ratio(m.ours_s, m.floor_one_s), "-"))
