@@ -31,6 +31,8 @@ class DumpMeasurement:
     plain_size: int
     compress_s: float  # pg_dumpall | zstd, as the runtime compresses, without row counting
     counted_s: float  # the same with cg_count_rows between them, as /utils/dump runs it
+    compress_cpu_s: float  # CPU seconds of the pipeline's processes (bash's `times`: its children)
+    counted_cpu_s: float
 
 
 def _newest_dump_size(stack) -> int:
@@ -41,6 +43,14 @@ def _newest_dump_size(stack) -> int:
     return max(dumps, key=lambda p: p.name).stat().st_size
 
 
+def _children_cpu(times_output: str) -> float:
+    """User + system CPU seconds of the children, from the last line of bash's `times` ("0m0.80s 0m0.21s")."""
+    import re
+
+    last = times_output.strip().splitlines()[-1]
+    return sum(int(m) * 60 + float(s) for m, s in re.findall(r"(\d+)m([\d.]+)s", last))
+
+
 def measure(stack, repeats: int) -> tuple[DumpMeasurement, str | None]:
     """The dump measurements, and why CPU could not be measured (None when it was)."""
     user = stack.user
@@ -49,15 +59,17 @@ def measure(stack, repeats: int) -> tuple[DumpMeasurement, str | None]:
     _, plain = shell_in_container(stack, f"pg_dumpall --username={user} | wc -c")
     plain_size = int(plain.stdout.split()[0])
     times = {"all": [], "one": [], "ours": [], "seed": [], "compress": [], "counted": []}
+    cpu_times = {"compress": [], "counted": []}
     # The runtime's own functions (lib.sh), with the FIFO and counts under /tmp (not the stack's state).
     lib = f"COMPOSEGEN_STATE_DIR=/tmp; . /utils/lib.sh; pg_dumpall --username={user}"
     ours_cpu, ours_sizes, seed_sizes = [], [], []
     for _ in range(repeats):
         times["all"].append(shell_in_container(stack, f"pg_dumpall --username={user} >/dev/null")[0])
         times["one"].append(shell_in_container(stack, f"pg_dump --username={user} --dbname={stack.db} >/dev/null")[0])
-        times["compress"].append(container_wall(stack, ["bash", "-c", f"{lib} | zstd -q -3 -T0 >/dev/null"])[0])
-        times["counted"].append(container_wall(
-            stack, ["bash", "-c", f"{lib} | cg_count_rows /tmp/cgbench.counts | zstd -q -3 -T0 >/dev/null"])[0])
+        for key, middle in (("compress", ""), ("counted", " | cg_count_rows /tmp/cgbench.counts")):
+            took, result = container_wall(stack, ["bash", "-c", f"{lib}{middle} | zstd -q -3 -T0 >/dev/null; times"])
+            times[key].append(took)
+            cpu_times[key].append(_children_cpu(result.stdout))
         try:
             before = cpu.now()
         except CgroupUnavailable as exc:
@@ -76,6 +88,7 @@ def measure(stack, repeats: int) -> tuple[DumpMeasurement, str | None]:
         ours_size=int(median(ours_sizes)), seed_s=median(times["seed"]), seed_size=int(median(seed_sizes)),
         floor_all_s=median(times["all"]), floor_one_s=median(times["one"]), plain_size=plain_size,
         compress_s=median(times["compress"]), counted_s=median(times["counted"]),
+        compress_cpu_s=median(cpu_times["compress"]), counted_cpu_s=median(cpu_times["counted"]),
     ), cpu_reason
 
 
@@ -94,6 +107,12 @@ def report(m: DumpMeasurement, results: Results, repeats: int) -> None:
         counting, "-", key="count_ratio", value=counting,
         note=f"median of {repeats}; pg_dumpall | cg_count_rows | zstd against pg_dumpall | zstd (the counts "
              f"are part of every /utils/dump above)",
+    ))
+    counting_cpu = ratio(m.counted_cpu_s, m.compress_cpu_s)
+    results.add(Figure(
+        "row counting: CPU with vs without", f"{m.counted_cpu_s:.2f} CPU s", f"{m.compress_cpu_s:.2f} CPU s pg_dumpall|zstd",
+        counting_cpu, "-", key="count_cpu_ratio", value=counting_cpu,
+        note="CPU of the pipeline's own processes (bash's `times`), not the server's: less swayed by the machine's load",
     ))
     results.add(Figure("dump time vs pg_dump floor", f"{m.ours_s:.2f} s", f"{m.floor_one_s:.2f} s pg_dump>/dev/null",
                        ratio(m.ours_s, m.floor_one_s), "-"))
