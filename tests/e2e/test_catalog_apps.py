@@ -219,7 +219,7 @@ def _wait(compose_cmd, engine, spec, compose: dict, started: float) -> str:
                 waiting.append(name)
         if not waiting:
             return ""
-        time.sleep(1)
+        time.sleep(2)  # each poll starts a compose process: keep the CPU for the stacks
     return f"not ready after {TIMEOUT} s: {', '.join(waiting)}"
 
 
