@@ -242,6 +242,14 @@ def postgres_service(spec: ServiceSpec, options: RuntimeOptions, image: str) -> 
     }
     if spec.initdb_args:
         environment["POSTGRES_INITDB_ARGS"] = _quoted(compose_literal(spec.initdb_args))
+    # Rule 16: what the image runs (the official ENTRYPOINT and CMD, or a well-known image's own).
+    from dataclasses import replace
+
+    from composegen.compose.detect import parse_image
+    from composegen.image_run import OFFICIAL, known_run
+
+    run = known_run(parse_image(image)) or OFFICIAL
+    options = replace(options, image_entrypoint=run.entrypoint_env, image_cmd=run.cmd or OFFICIAL.cmd)
     environment.update(runtime_environment(options))
     shared = postgres_service_keys()
     # docs/runtime.md's order: image, restart, entrypoint, command, environment, then the rest.
@@ -249,7 +257,7 @@ def postgres_service(spec: ServiceSpec, options: RuntimeOptions, image: str) -> 
         "image": _quoted(image),
         "restart": shared.pop("restart"),
         "entrypoint": shared.pop("entrypoint"),
-        "command": shared.pop("command"),
+        "command": list(options.image_cmd),
         "environment": environment,
         **shared,
     }

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from composegen import contract, stack
 
-# Compose clears the image's CMD when a service sets `entrypoint:`: the setup names the server again
-# (the official CMD; /utils/entrypoint passes it on to the official entrypoint).
-COMMAND = ["postgres"]
+# Compose clears the image's CMD when a service sets `entrypoint:`: the setup names it again (the
+# official CMD, or the image's own: RuntimeOptions.image_cmd; /utils/entrypoint passes it on).
+COMMAND = list(stack.OFFICIAL_CMD)
 # A long start period: the healthcheck says "unhealthy: restoring" while a large dump loads.
 HEALTHCHECK_TIMINGS = {"interval": "10s", "timeout": "10s", "retries": 3, "start_period": "10m"}
 
@@ -25,16 +25,23 @@ class RuntimeOptions:
     schedule: str = contract.DEFAULT_SCHEDULE
     keep: int = contract.DEFAULT_KEEP
     compression: str = contract.DEFAULT_COMPRESSION
+    # What the image runs (rule 16): its ENTRYPOINT for /utils/entrypoint (None: the official one)
+    # and its CMD, the service's `command:` unless it has its own.
+    image_entrypoint: str | None = None
+    image_cmd: tuple[str, ...] = tuple(stack.OFFICIAL_CMD)
 
 
 def runtime_environment(options: RuntimeOptions) -> dict[str, str]:
     """The environment entries the runtime scripts read (values as strings, as Compose passes them)."""
-    return {
+    env = {
         "PGDATA": stack.CONTAINER_PGDATA,
         contract.ENV_SCHEDULE: str(options.schedule),
         contract.ENV_KEEP: str(options.keep),
         contract.ENV_COMPRESSION: options.compression,
     }
+    if options.image_entrypoint is not None:
+        env[stack.ENV_ENTRYPOINT] = options.image_entrypoint
+    return env
 
 
 def postgres_service_keys() -> dict[str, object]:

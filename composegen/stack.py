@@ -27,6 +27,13 @@ VOLUME_UTILS = f"./utils:{UTILS_DIR}:ro"
 VOLUME_RESTORE = f"./utils/restore:{CONTAINER_INITDB_RESTORE}:ro"
 
 ENTRYPOINT = [f"{UTILS_DIR}/entrypoint"]
+# The official image's own ENTRYPOINT (on PATH, in /usr/local/bin) and CMD. /utils/entrypoint runs the
+# image's entrypoint, named by ENV_ENTRYPOINT (words separated by spaces) when it is not the official
+# one; `command:` carries the image's CMD (rule 16). templates/utils/lib.sh holds the same defaults.
+OFFICIAL_ENTRYPOINT = ["docker-entrypoint.sh"]
+OFFICIAL_ENTRYPOINT_PATH = "/usr/local/bin/docker-entrypoint.sh"
+OFFICIAL_CMD = ["postgres"]
+ENV_ENTRYPOINT = "COMPOSEGEN_ENTRYPOINT"
 HEALTHCHECK_TEST = ["CMD", f"{UTILS_DIR}/healthcheck"]
 STOP_SIGNAL = "SIGTERM"
 STOP_GRACE_PERIOD = "5m"

@@ -321,7 +321,7 @@ def _image_of(raw: object, effective: dict | None, project) -> str | None:
     return own
 
 
-def find_postgres_services(doc: object, project=None) -> list[PostgresService]:
+def find_postgres_services(doc: object, project=None, accepted: dict[str, str] | None = None) -> list[PostgresService]:
     """Every Postgres service of `doc` (a ruamel round-trip mapping, or an object with it as `.data`),
     in file order, with its kind. Services whose image is not known (`${IMAGE}` without a default,
     `build:` only) or is not a Postgres server, and services that run a Postgres image only for its
@@ -331,6 +331,9 @@ def find_postgres_services(doc: object, project=None) -> list[PostgresService]:
     `project` (composegen.compose.project.ComposeProject): Compose's view of the file; variables come
     from it, and so do services and keys that override files, `extends:` and `include:` add. Such a
     service not written in `doc` has a plain dict as `mapping` and line 0.
+
+    `accepted`: {service name: reason} of services whose image keeps the official contract though
+    composegen does not know it by name (the caller read the image's config: patch --service, rule 16).
     """
     found = []
     services = _services(doc)
@@ -364,6 +367,8 @@ def find_postgres_services(doc: object, project=None) -> list[PostgresService]:
                     ref = ImageRef(ref.registry, ref.repository, None if _UNKNOWN in (ref.tag or "") else ref.tag,
                                    None if _UNKNOWN in (ref.digest or "") else ref.digest)
         kind_reason = classify(ref) if ref is not None else None
+        if kind_reason is None and ref is not None and accepted and str(name) in accepted:
+            kind_reason = (COMPATIBLE, accepted[str(name)])
         if (kind_reason is None or kind_reason[0] != OTHER_CONTRACT) and carries_setup(view):
             kind_reason = kind_reason or (COMPATIBLE, f"{SETUP}: it runs composegen's entrypoint with a dumps folder")
             ref = ref or parse_image(image or "")

@@ -160,7 +160,8 @@ class _ServiceEditor:
         if command_words(self.data.get("entrypoint")) != list(stack.ENTRYPOINT):
             self._set("entrypoint", keys["entrypoint"])
         if self.data.get("command") is None:
-            self._set("command", keys["command"])
+            # The image's own CMD (rule 16): Compose drops it once the service sets `entrypoint:`.
+            self._set("command", list(self.options.image_cmd))
         self._environment()
         self._volumes(remove_data_mounts)
         self._tmpfs()

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from composegen import contract, stack
-from composegen.compose.detect import PostgresService, environment_value, find_postgres_services
+from composegen.compose.detect import PostgresService, environment_value, find_postgres_services, interpolate_defaults
 from composegen.errors import UserError
 from composegen.fsutil import atomic_write
 from composegen.compose.discovery import compose_file_in
-from composegen.patch import migrate
+from composegen.patch import image, migrate
 from composegen.patch.edit import plan_service
 from composegen.patch.lines import apply_edits
 from composegen.patch.locate import aliased_anchors, parse_tree
@@ -114,9 +114,9 @@ def choose_services(loaded: LoadedCompose, name: str | None, project=None) -> li
     if name is not None:
         matches = [service for service in found if service.name == name]
         if not matches:
-            if name in loaded.data["services"]:
-                raise UserError(f"{path}: service '{name}' does not run a Postgres image composegen knows")
-            raise UserError(f"{path}: no service '{name}'")
+            if name not in loaded.data["services"]:
+                raise UserError(f"{path}: no service '{name}'")
+            matches = [_named_unknown_image(loaded, name, project)]
         chosen = matches
     else:
         chosen = [service for service in found if service.patchable]
@@ -130,6 +130,28 @@ def choose_services(loaded: LoadedCompose, name: str | None, project=None) -> li
             raise UserError(f"{path}: service '{service.name}' ({service.image}) is not patched: {service.reason}")
         _refuse_incompatible(path, service)
     return chosen
+
+
+def _named_unknown_image(loaded: LoadedCompose, name: str, project) -> PostgresService:
+    """A service chosen by name whose image composegen does not know by name: accepted when the image's
+    config shows the official contract (rule 16), else refused with the reason."""
+    entry = loaded.data["services"][name]
+    raw = entry.get("image") if hasattr(entry, "get") else None
+    lookup = project.lookup if project is not None else None
+    image_name = interpolate_defaults(str(raw).strip(), lookup=lookup) if isinstance(raw, str) else None
+    if not image_name:
+        raise UserError(f"{loaded.path}: service '{name}' does not run a Postgres image composegen knows: it names "
+                        f"no image composegen can inspect ({'no `image:`' if raw is None else repr(raw)})")
+    problem = image.contract_problem(image_name)
+    if problem is not None:
+        raise UserError(f"{loaded.path}: service '{name}' does not run a Postgres image composegen knows by name, "
+                        f"and {problem}")
+    reason = f"{image_name} keeps the official postgres image's contract (its config, as docker image inspect shows it)"
+    found = [s for s in find_postgres_services(loaded.data, project, accepted={name: reason}) if s.name == name]
+    if not found:
+        raise UserError(f"{loaded.path}: service '{name}' runs only client tools (entrypoint `sh -c ...`): "
+                        f"it holds no database")
+    return found[0]
 
 
 def refusal(service: PostgresService) -> str | None:
@@ -213,7 +235,10 @@ def effective_options(request: PatchRequest, service: PostgresService) -> Runtim
             raise UserError(f"service '{service.name}': {exc}; give --{name} to replace it") from None
         return value
 
+    run = image.run_of(service.image, service.image_ref)
     return RuntimeOptions(
+        image_entrypoint=run.entrypoint_env,
+        image_cmd=run.cmd or tuple(stack.OFFICIAL_CMD),
         schedule=option("schedule", request.schedule, contract.ENV_SCHEDULE, contract.DEFAULT_SCHEDULE, validate.schedule),
         keep=option("keep", request.keep, contract.ENV_KEEP, contract.DEFAULT_KEEP, validate.keep),
         compression=option("compression", request.compression, contract.ENV_COMPRESSION, contract.DEFAULT_COMPRESSION,
@@ -241,6 +266,7 @@ def patch(request: PatchRequest) -> PatchResult:
     # Rule 18: the layout is decided over every Postgres service of the file, so patching one at a
     # time (--service) gives the same folders as patching all at once.
     every = [s for s in find_postgres_services(loaded.data, project) if s.patchable and s.defined_in is None]
+    every += [s for s in services if s.name not in {known.name for known in every}]  # --service, rule 16
     layout = dumps_layout.assign([(s.name, s.mapping) for s in every])
 
     shared_anchors = frozenset(aliased_anchors(loaded.tree))

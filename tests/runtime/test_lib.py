@@ -254,3 +254,12 @@ def test_an_unreadable_credentials_file_fails_the_dump_and_keeps_the_last_good(r
     record = json.loads((run_lib.dumps / "composegen-status.json").read_text())
     assert record["outcome"] == "failed" and record["last_good"]["file"] == good.name
     assert [p.name for p in run_lib.dumps.glob("cluster-*")] == [good.name]
+
+
+def test_the_image_entrypoint_facts_agree_with_composegen(run_lib):
+    # Rule 16: patch writes COMPOSEGEN_ENTRYPOINT only for an image whose entrypoint is not the official
+    # one, and the official CMD when the image has none: the runtime's defaults must be the same.
+    from composegen import stack
+
+    result = run_lib('echo "$CG_ENV_ENTRYPOINT|$CG_OFFICIAL_ENTRYPOINT|$CG_OFFICIAL_CMD"')
+    assert result.stdout == f"{stack.ENV_ENTRYPOINT}|{' '.join(stack.OFFICIAL_ENTRYPOINT)}|{' '.join(stack.OFFICIAL_CMD)}\n"
