@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
-from harness import create_rows, flavour_images, populate
+from harness import create_rows, image_tag, populate
 from harness.data import snapshot
 from harness.stack import _yaml_dump, _yaml_load
 from rules_common import composegen_lines, dump_files, dump_outcomes, status_record
@@ -34,9 +32,9 @@ def _credentials_from_secrets(stack) -> None:
     _yaml_dump(doc, stack.compose_file)
 
 
-@pytest.mark.parametrize("image", flavour_images())
-def test_file_credentials_round_trip(make_stack, image):
-    stack = make_stack(image=image, user="owner", db="records", app_connections=0)
+def test_file_credentials_round_trip(make_stack):
+    # One flavour: reading the files is bash's own `$(<file)`, the same with either userland.
+    stack = make_stack(image=image_tag(15, "dash"), user="owner", db="records", app_connections=0)
     _credentials_from_secrets(stack)
     stack.up()
     populate(stack)
