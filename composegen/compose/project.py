@@ -224,7 +224,15 @@ def _include_entries(value: object) -> list[dict]:
         return []
     if not isinstance(value, list):
         raise ProjectError("`include` is not a list")
-    return [{"path": item} if isinstance(item, str) else dict(item) for item in value if item]
+    entries = []
+    for item in value:
+        if isinstance(item, str):
+            entries.append({"path": item})
+        elif isinstance(item, Mapping):
+            entries.append(dict(item))
+        else:
+            raise ProjectError(f"an `include` entry is neither a path nor a mapping: {item!r}")
+    return entries
 
 
 def _interpolate(value: object, lookup, missing: set[str]) -> object:
