@@ -23,6 +23,8 @@ LINT_GOAL_S = 2.0
 HELP_GOAL_MS = 150.0
 INIT_GOAL_MS = 150.0
 INIT_APP = "miniflux"
+PATCH_BIG_BYTES = 1_600_000
+PATCH_BIG_GOAL_S = 1.0
 GIT_ENV = {"GIT_AUTHOR_NAME": "cgbench", "GIT_AUTHOR_EMAIL": "cgbench@invalid",
            "GIT_COMMITTER_NAME": "cgbench", "GIT_COMMITTER_EMAIL": "cgbench@invalid"}
 
@@ -99,6 +101,42 @@ def measure_init_dry_run(runs: int, workdir: Path) -> tuple[float, float, float]
     if any(workdir.iterdir()):
         raise MeasureError(f"init --dry-run wrote into {workdir}")
     return median(walls), median(cpus), median(python_times)
+
+
+def write_big_compose(path: Path, size: int = PATCH_BIG_BYTES) -> int:
+    """A compose file of `size` bytes: many small app services (env, volumes, labels), one Postgres."""
+    parts, total, index = ["services:\n"], 0, 0
+    while total < size:
+        part = (f"  app{index}:\n    image: nginx:1.{index % 30}\n    environment:\n      A: \"{index}\"\n"
+                f"      B: value-{index}\n    volumes:\n      - ./x{index}:/x\n    labels:\n"
+                f"      - \"traefik.http.routers.r{index}.rule=Host(`a{index}.example`)\"\n")
+        parts.append(part)
+        total += len(part)
+        index += 1
+    parts.append("  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: x\n")
+    path.write_text("".join(parts))
+    return path.stat().st_size
+
+
+def measure_patch_big(runs: int, workdir: Path) -> tuple[float, float, int]:
+    """(median wall s, median CPU s, file size) of `composegen patch --dry-run` on a big generated file."""
+    cli = composegen_cli()
+    compose = workdir / "compose.yaml"
+    size = write_big_compose(compose)
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = _wall_and_cpu([cli, "patch", "--dry-run", str(compose)], cwd=workdir)
+        walls.append(wall)
+        cpus.append(cpu)
+    return median(walls), median(cpus), size
+
+
+def report_patch_big(wall_s: float, cpu_s: float, size: int, results: Results) -> None:
+    results.add(Figure(
+        f"patch --dry-run of a {size / 1e6:.1f} MB compose file", f"{wall_s:.2f} s", "-", None,
+        f"<= {PATCH_BIG_GOAL_S:.0f} s", wall_s <= PATCH_BIG_GOAL_S, key="patch_big_s", value=wall_s,
+        note=f"median CPU time {cpu_s:.2f} s (user + system)",
+    ))
 
 
 def report_init_dry_run(wall_s: float, cpu_s: float, python_s: float, results: Results) -> None:

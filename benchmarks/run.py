@@ -53,6 +53,13 @@ def measure_cli(options, results: Results) -> None:
         cli_figures.report_init_dry_run(*figures, results)
     except (MeasureError, OSError) as exc:
         results.skip(f"composegen init {cli_figures.INIT_APP} --dry-run", str(exc), "init_dry_run_ms")
+    try:
+        progress("patch --dry-run of a 1.6 MB compose file: 3 runs")
+        with tempfile.TemporaryDirectory(prefix="cgbench-patch-") as tmp:
+            figures = cli_figures.measure_patch_big(3, Path(tmp))
+        cli_figures.report_patch_big(*figures, results)
+    except (MeasureError, OSError) as exc:
+        results.skip("patch --dry-run of a 1.6 MB compose file", str(exc), "patch_big_s")
 
 
 def main(argv: list[str] | None = None) -> int:
