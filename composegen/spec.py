@@ -409,7 +409,7 @@ def check_public_url(url: str, source: str = "--url") -> str:
         and not parts.fragment
         and not url.endswith("?")
         and not url.endswith("#")
-        and not any(c.isspace() or ord(c) < 32 or c in "\"'`{}<>^|" for c in url)
+        and not any(c.isspace() or ord(c) < 32 or c in "\"'`{}<>^|\\" for c in url)
         and (port is None or 0 < port)
     )
     if not ok:

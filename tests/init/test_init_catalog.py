@@ -83,7 +83,7 @@ def test_without_url_localhost_stays_and_init_says_so(tmp_path, stub_utils, comp
 @pytest.mark.parametrize("url", ["chat.example.org", "ftp://chat.example.org", "http://", "https://a b.org",
                                  "https://user:pw@chat.example.org", "https://chat.example.org/?x=1",
                                  "https://chat.example.org/#top", "https://chat.example.org:99999", "//chat.example.org",
-                                 "https://chat.example.org/a\"b"])
+                                 "https://chat.example.org/a\"b", "https://chat.example.org/a\\b"])
 def test_a_bad_url_is_one_line_exit_2_and_nothing_written(tmp_path, stub_utils, url):
     result = run("init", "miniflux", "--url", url, cwd=tmp_path)
     assert_one_line_error(result, "--url:", "is not an absolute http(s) URL")
