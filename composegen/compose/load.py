@@ -102,17 +102,25 @@ def _yaml(typ: str, preserve_quotes: bool):
     """
     key = (typ, preserve_quotes)
     if key not in _LOADERS:
-        from ruamel.yaml import YAML
-
-        yaml = YAML(typ=typ, pure=True)
-        if typ == "rt":
-            from ruamel.yaml.parser import Parser
-            from ruamel.yaml.scanner import Scanner
-
-            yaml.Scanner, yaml.Parser = Scanner, Parser
-            yaml.preserve_quotes = preserve_quotes
-        _LOADERS[key] = yaml
+        _LOADERS[key] = _new_yaml(typ, preserve_quotes)
     return _LOADERS[key]
+
+
+def _new_yaml(typ: str, preserve_quotes: bool):
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ=typ, pure=True)
+    if typ == "rt":
+        from ruamel.yaml.parser import Parser
+        from ruamel.yaml.scanner import Scanner
+
+        yaml.Scanner, yaml.Parser = Scanner, Parser
+        yaml.preserve_quotes = preserve_quotes
+    return yaml
+
+
+def _has_directive(text: str) -> bool:
+    return text.startswith("%") or "\n%" in text
 
 
 _C_LOADER: type | None | bool = False  # False: not looked up yet; None: libyaml is not installed
@@ -185,7 +193,11 @@ def parse_yaml(text: str, path: Path | str, *, round_trip: bool = True, preserve
     data = _libyaml_load(text) if libyaml and round_trip and not preserve_quotes else None
     try:
         if data is None:
-            data = _yaml("rt" if round_trip else "safe", preserve_quotes).load(text)
+            # A %YAML 1.1 directive stays with the loader that read it (ruamel keeps the version): such
+            # a text gets a loader of its own, so the next file is read as YAML 1.2 again.
+            kind = "rt" if round_trip else "safe"
+            loader = _new_yaml(kind, preserve_quotes) if _has_directive(text) else _yaml(kind, preserve_quotes)
+            data = loader.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"

@@ -95,3 +95,11 @@ def _error_of(action) -> str:
         action()
     assert "\n" not in str(caught.value)
     return str(caught.value)
+
+
+def test_a_yaml_1_1_directive_does_not_stay_with_the_next_file():
+    """Found by tests/test_property_entry_points.py: the shared loader kept `%YAML 1.1` for every later
+    file of the process (lint reads many), so `yes` became true and 0777 octal in files after it."""
+    for round_trip in (False, True):
+        assert load.parse_yaml("%YAML 1.1\n---\na: yes\n", "x", round_trip=round_trip) == {"a": True}
+        assert load.parse_yaml("a: yes\nb: 0777\n", "y", round_trip=round_trip) == {"a": "yes", "b": 777}
