@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from harness import image_tag, populate
+from harness import EXTENSION_IMAGE, image_tag, populate
+from harness.images import EXTENSION_CONFIG_FILE, EXTENSION_PRELOAD
 from harness.data import snapshot
 from rules_common import dump_outcomes
 
@@ -71,3 +72,37 @@ def test_rule16_an_unknown_name_is_patched_with_service(make_stack, renamed_imag
     stack.down()
     stack.up()
     assert snapshot(stack) == before
+
+
+def _preloads(stack) -> str:
+    return stack.psql("SHOW shared_preload_libraries;")
+
+
+def test_rule16_the_extension_image_keeps_its_preload(make_stack, renamed_image):
+    """An image with its own ENTRYPOINT wrapper (it writes a config file that preloads a library) and
+    its own CMD (`postgres -c config_file=...`), under a name composegen does not know: after `patch
+    --service`, the library is preloaded at the first start, after down/up, and in the private server
+    of the stop-time dump."""
+    image = renamed_image(EXTENSION_IMAGE)
+    stack = _user_stack(make_stack, image)
+    patched = composegen("patch", stack.compose_file, "--service", "postgres", "--fresh")
+    assert patched.returncode == 0, patched.stderr
+    text = stack.compose_file.read_text()
+    assert "COMPOSEGEN_ENTRYPOINT: extension-entrypoint.sh" in text, text
+    assert f"config_file={EXTENSION_CONFIG_FILE}" in text, text
+    stack.up()
+    assert EXTENSION_PRELOAD in _preloads(stack)
+    stack.psql(f"CREATE EXTENSION {EXTENSION_PRELOAD};")  # its view needs the preloaded library
+    before = populate(stack)
+    stack.stop()
+    assert dump_outcomes(stack)[-1] == ("written", "stop")
+    # During the final dump: only pg_dump takes table locks here, and pg_stat_statements saw them, so
+    # it was loaded in the private server (which saves its statistics in PGDATA when it stops).
+    stack.start()
+    locks = stack.psql("SELECT count(*) FROM pg_stat_statements WHERE query ILIKE 'LOCK TABLE%';")
+    assert int(locks) > 0, "the private server of the stop-time dump ran without the image's config_file"
+    stack.down()
+    stack.up()
+    assert snapshot(stack) == before
+    assert EXTENSION_PRELOAD in _preloads(stack)
+    assert int(stack.psql("SELECT count(*) FROM pg_stat_statements;")) > 0  # works: the library is loaded
