@@ -58,22 +58,6 @@ def _user_stack(make_stack, image: str):
     return stack
 
 
-def test_rule16_an_unknown_name_is_patched_with_service(make_stack, renamed_image):
-    image = renamed_image(image_tag(15, "dash"))
-    stack = _user_stack(make_stack, image)
-    refused = composegen("patch", stack.compose_file, "--fresh")
-    assert refused.returncode == 2 and "no Postgres service found" in refused.stderr, refused.stderr
-    patched = composegen("patch", stack.compose_file, "--service", "postgres", "--fresh")
-    assert patched.returncode == 0, patched.stderr
-    stack.up()
-    before = populate(stack)
-    stack.stop()
-    assert dump_outcomes(stack)[-1] == ("written", "stop")
-    stack.down()
-    stack.up()
-    assert snapshot(stack) == before
-
-
 def _preloads(stack) -> str:
     return stack.psql("SHOW shared_preload_libraries;")
 
@@ -85,6 +69,8 @@ def test_rule16_the_extension_image_keeps_its_preload(make_stack, renamed_image)
     of the stop-time dump."""
     image = renamed_image(EXTENSION_IMAGE)
     stack = _user_stack(make_stack, image)
+    refused = composegen("patch", stack.compose_file, "--fresh")  # not known by name
+    assert refused.returncode == 2 and "no Postgres service found" in refused.stderr, refused.stderr
     patched = composegen("patch", stack.compose_file, "--service", "postgres", "--fresh")
     assert patched.returncode == 0, patched.stderr
     text = stack.compose_file.read_text()
