@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from composegen import stack
+from composegen import contract, stack
 from composegen.render import render
 
 
 def render_utils() -> dict[str, str]:
-    """{file name in utils/: content}. The scripts hold no per-stack values (options come from the environment)."""
-    return {name: render(f"utils/{name}.j2") for name in stack.UTILS_SCRIPTS}
+    """{file name in utils/: content}. The scripts hold no per-stack values (options come from the
+    environment); lib.sh's header holds the runtime contract, rendered from composegen/contract.py."""
+    return {name: render(f"utils/{name}.j2", c=contract) for name in stack.UTILS_SCRIPTS}

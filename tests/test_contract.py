@@ -83,6 +83,17 @@ def test_no_second_copy_of_a_contract_fact_in_the_package():
     assert copies == []
 
 
+# In the runtime scripts' templates: rendered into lib.sh's header from contract.py, never written out.
+TEMPLATE_FACTS = [contract.TRAILER, contract.RECORD_FILE, contract.DUMP_TIME_FORMAT, contract.STATE_DIR,
+                  contract.SCHEDULE_PATTERN, contract.DUMP_NAME_PATTERN, "{0,8}", "[0-9]{4}"]
+
+
+def test_no_copy_of_a_contract_fact_in_the_templates():
+    copies = [f"{path.relative_to(ROOT)}: {fact!r}" for path in sorted((ROOT / "templates").rglob("*.j2"))
+              for fact in TEMPLATE_FACTS if fact in path.read_text()]
+    assert copies == []
+
+
 def test_the_copy_check_sees_a_copy(tmp_path):
     module = tmp_path / "m.py"
     module.write_text(f'"""{contract.TRAILER}"""\nX = f"a {contract.TRAILER} b {{1}}"\nY = "{contract.DUMPS_DIR}"\n')
