@@ -160,12 +160,16 @@ def refusal(service: PostgresService) -> str | None:
     mapping = service.mapping
     user = mapping.get("user")
     if user is not None and str(user).strip() not in ("0", "root", "0:0", "root:root"):
+        # Rule 19: the guarantee that cannot hold is named (docs/runtime.md).
         return (f"service '{service.name}' runs as user '{user}': the setup needs the image to start "
-                f"as root (it creates {stack.CONTAINER_PGDATA} and hands it to its postgres user); "
-                f"remove `user:` from the service, then patch again")
+                f"as root (it creates {stack.CONTAINER_PGDATA} in the container layer and hands it to its "
+                f"postgres user; a tmpfs instead would break the guarantee that a crash or restart keeps every "
+                f"committed write); remove `user:` from the service, then patch again")
     if mapping.get("read_only") is True:
-        return (f"service '{service.name}' has a read-only root filesystem: the setup keeps the live "
-                f"database in the container layer at {stack.CONTAINER_PGDATA}; remove `read_only`, then patch again")
+        return (f"service '{service.name}' has a read-only root filesystem: the live database would have to "
+                f"live on a tmpfs instead of the container layer at {stack.CONTAINER_PGDATA}, and a crash would "
+                f"then lose every write since the last dump (the guarantee that a crash or restart keeps every "
+                f"committed write); remove `read_only`, then patch again")
     return None
 
 
