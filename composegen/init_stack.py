@@ -252,6 +252,7 @@ def postgres_service(spec: ServiceSpec, options: RuntimeOptions, image: str) -> 
     options = replace(options, image_entrypoint=run.entrypoint_env, image_cmd=run.cmd or OFFICIAL.cmd)
     environment.update(runtime_environment(options))
     shared = postgres_service_keys()
+    shared.pop("command")  # the official CMD: this image's own CMD replaces it (it came last, and won)
     # docs/runtime.md's order: image, restart, entrypoint, command, environment, then the rest.
     return {
         "image": _quoted(image),

@@ -120,10 +120,12 @@ def _override(compose: dict, spec, probe_image: str, postgres_image: str) -> str
     for name, service in compose["services"].items():
         out.append(f"  {json.dumps(name)}:")
         if name == "postgres":
-            # The generated 10 s interval would make every start wait. The plain command: an app's own
-            # Postgres image (immich's) may have its own CMD, which the test image does not understand.
+            # The generated 10 s interval would make every start wait. An app's own Postgres image
+            # (immich's) has its own ENTRYPOINT and CMD (rule 16), which the test image does not have:
+            # the test image's own, docker-entrypoint.sh and postgres.
             out += [f"    image: {json.dumps(postgres_image)}",
                     '    command: ["postgres"]',
+                    '    environment: {COMPOSEGEN_ENTRYPOINT: "docker-entrypoint.sh"}',
                     "    healthcheck: {interval: 1s}"]
             continue
         mode, runs_as = roles[name]

@@ -301,3 +301,13 @@ def test_an_unknown_app_is_one_line_exit_2_and_nothing_written(tmp_path, stub_ut
     result = run("init", "immitch", "--url", "https://photos.example.org", cwd=tmp_path)
     assert_one_line_error(result, "unknown app 'immitch'; did you mean immich?")
     assert os.listdir(tmp_path) == []
+
+
+def test_immichs_postgres_keeps_its_own_entrypoint_and_command(tmp_path, stub_utils, compose_bin):
+    # immich-app/base-images postgres/Dockerfile: ENTRYPOINT immich-docker-entrypoint.sh (it writes
+    # /etc/postgresql/postgresql.conf, which preloads the vector extension), CMD with config_file.
+    assert run("init", "immich", cwd=tmp_path).exit_code == 0
+    pg = config(compose_bin, tmp_path / "immich")["services"]["postgres"]
+    assert pg["command"] == ["postgres", "-c", "config_file=/etc/postgresql/postgresql.conf"]
+    assert pg["environment"]["COMPOSEGEN_ENTRYPOINT"] == "/usr/local/bin/immich-docker-entrypoint.sh"
+    assert pg["image"].startswith("ghcr.io/immich-app/postgres:14-vectorchord")
