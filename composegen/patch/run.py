@@ -195,6 +195,20 @@ def _changed_utils(folder: Path) -> dict[str, str]:
     return changed
 
 
+def _utils_link(folder: Path) -> str | None:
+    """A note when utils/ is a link inside the folder (followed); a link out of it, or to nothing, is
+    refused: the scripts would land in a folder the stack does not own."""
+    utils = folder / "utils"
+    if not utils.is_symlink():
+        return None
+    root, real = Path(os.path.realpath(folder)), Path(os.path.realpath(utils))
+    if not real.is_relative_to(root) or not real.is_dir():
+        where = f"outside {folder}/" if real.is_dir() else "which does not exist"
+        raise UserError(f"{utils} is a link to {os.readlink(utils)}, {where}: composegen does not write its "
+                        f"scripts through it; replace the link with the folder itself")
+    return f"utils is a link to {real.relative_to(root)}: writing there"
+
+
 def _check_writable(folder: Path) -> None:
     """Probe by writing: permissions bits say nothing for root, read-only mounts say it only here."""
     for where in (folder / "utils", folder / "data"):
@@ -320,6 +334,9 @@ def patch(request: PatchRequest) -> PatchResult:
                 f"{path}: service '{name}' keeps its only copy of the data in {risk.description}: "
                 f"after the patch it would start empty; nothing changed", migrate.migration_commands(path, name))
         containers = {name: migrate.running_container(risk, path, name) for name, risk in risks.items()}
+    link_note = _utils_link(folder) if utils else None
+    if link_note:
+        result.notes.append(link_note)
     _check_writable(folder)
 
     created: list[Path] = []

@@ -277,3 +277,37 @@ def test_every_file_init_writes_is_known_as_its_own(tmp_path, real_utils):
     for planned in plan.files:
         if planned.content is not None and planned.path != ".env":
             assert is_generated(tmp_path / "demo" / planned.path, planned.path), planned.path
+
+
+def test_patch_does_not_write_scripts_through_a_utils_link_out_of_the_folder(tmp_path):
+    """Issue #12 item 9, for patch: the scripts were written into the link's target."""
+    from click.testing import CliRunner
+
+    from composegen.cli import cli
+
+    stack_dir = tmp_path / "stack"
+    stack_dir.mkdir()
+    (stack_dir / "compose.yaml").write_text("services:\n  db:\n    image: postgres:16\n")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (stack_dir / "utils").symlink_to(outside)
+    before = tree(tmp_path)
+    result = CliRunner().invoke(cli, ["patch", str(stack_dir / "compose.yaml"), "--fresh"])
+    assert result.exit_code == 2, result.output
+    assert "utils is a link to" in result.stderr and "composegen does not write its scripts through it" in result.stderr
+    assert tree(tmp_path) == before
+
+
+def test_patch_follows_a_utils_link_inside_the_folder_and_says_so(tmp_path):
+    from click.testing import CliRunner
+
+    from composegen.cli import cli
+
+    stack_dir = tmp_path / "stack"
+    (stack_dir / "scripts").mkdir(parents=True)
+    (stack_dir / "compose.yaml").write_text("services:\n  db:\n    image: postgres:16\n")
+    (stack_dir / "utils").symlink_to("scripts")
+    result = CliRunner().invoke(cli, ["patch", str(stack_dir / "compose.yaml"), "--fresh"])
+    assert result.exit_code == 0, result.output
+    assert "note: utils is a link to scripts: writing there" in result.stderr
+    assert (stack_dir / "utils").is_symlink() and (stack_dir / "scripts" / "entrypoint").is_file()
