@@ -179,20 +179,39 @@ def _libyaml_load(text: str) -> object | None:
         loader.dispose()
 
 
+def _recording_yaml(preserve_quotes: bool, events: list):
+    """A round-trip loader whose parser also appends every event it hands out to `events`: an editor
+    that needs the events' positions (patch.locate) gets them from the same parse as the data."""
+    from ruamel.yaml.parser import Parser
+
+    class RecordingParser(Parser):
+        def get_event(self):
+            event = super().get_event()
+            events.append(event)
+            return event
+
+    yaml = _new_yaml("rt", preserve_quotes)
+    yaml.Parser = RecordingParser
+    return yaml
+
+
 def parse_yaml(text: str, path: Path | str, *, round_trip: bool = True, preserve_quotes: bool = False,
-               libyaml: bool = False) -> object:
+               libyaml: bool = False, events: list | None = None) -> object:
     """The YAML 1.2 document in `text`, checked against the bounds above.
 
     round_trip gives ruamel's CommentedMaps (positions, `<<:` merges); otherwise plain dicts/lists.
     libyaml (round trip only, for readers that do not edit): parse with libyaml where it gives the
-    same (see _libyaml_load). Every problem is a LoadError with the line where it is.
+    same (see _libyaml_load). events (round trip, pure parser): filled with the parser's events.
+    Every problem is a LoadError with the line where it is.
     """
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     check_flow_depth(text, path)
     data = _libyaml_load(text) if libyaml and round_trip and not preserve_quotes else None
     try:
-        if data is None:
+        if events is not None:  # a fresh loader per call: it holds the list (and any %YAML version)
+            data = _recording_yaml(preserve_quotes, events).load(text)
+        elif data is None:
             # A %YAML 1.1 directive stays with the loader that read it (ruamel keeps the version): such
             # a text gets a loader of its own, so the next file is read as YAML 1.2 again.
             kind = "rt" if round_trip else "safe"

@@ -46,9 +46,15 @@ class Node:
 def parse_tree(text: str) -> Node | None:
     """The document's root node (None for an empty document). Raises ruamel's YAMLError on bad YAML."""
     from ruamel.yaml import YAML
+
+    return tree_from_events(YAML(typ="rt").parse(text))
+
+
+def tree_from_events(events) -> Node | None:
+    """The root node built from a parser's events (those of parse_tree, or those a load recorded)."""
     from ruamel.yaml import events as ev
 
-    stream = iter(YAML(typ="rt").parse(text))
+    stream = iter(events)
 
     def build(event) -> Node:
         start = (event.start_mark.line, event.start_mark.column)

@@ -20,7 +20,7 @@ from composegen.compose.discovery import compose_file_in
 from composegen.patch import image, migrate
 from composegen.patch.edit import plan_service
 from composegen.patch.lines import apply_edits
-from composegen.patch.locate import aliased_anchors, parse_tree
+from composegen.patch.locate import aliased_anchors, tree_from_events
 from composegen.patch.source import SourceLines
 from composegen.service_block import RuntimeOptions, missing_setup
 
@@ -70,17 +70,15 @@ class LoadedCompose:
 
 
 def load_compose(path: Path) -> LoadedCompose:
-    from ruamel.yaml.error import YAMLError
-
     from composegen.compose.load import decode, parse_yaml, read_bytes
 
     raw = read_bytes(path, "compose file")
     text = decode(raw, path, keep_bom=True)
-    data = parse_yaml(text, path, preserve_quotes=True)  # values copied into the service keep their quoting
+    events: list = []
+    # One parse gives both the data and the node positions the edits use (the parse is most of the time).
+    data = parse_yaml(text, path, preserve_quotes=True, events=events)  # copied values keep their quoting
     try:
-        tree = parse_tree(text)
-    except YAMLError as exc:  # parse_yaml has read the same text: not expected, but one line if so
-        raise UserError(f"{path}: YAML error: {str(exc).strip().splitlines()[0]}") from None
+        tree = tree_from_events(events)
     except RecursionError:
         raise UserError(f"{path}: nested too deeply") from None
     services = data.get("services") if hasattr(data, "get") else None
