@@ -51,3 +51,13 @@ def test_composegen_docs_prints_runtime_md():
     result = CliRunner().invoke(cli, ["docs"])
     assert result.exit_code == 0
     assert result.output == RUNTIME.read_text()
+
+
+def test_generated_files_point_to_the_shipped_docs(tmp_path):
+    from composegen.utils_scripts import render_utils
+
+    for name, text in render_utils().items():
+        assert "`composegen docs` explains it" in text, name
+    result = CliRunner().invoke(cli, ["init", "miniflux", "--dir", str(tmp_path / "miniflux")])
+    assert result.exit_code == 0, result.output
+    assert "How it works: `composegen docs`." in (tmp_path / "miniflux" / "compose.yaml").read_text()
