@@ -60,8 +60,11 @@ def make(kind: str, path: Path, head: str) -> None:
         path.symlink_to(path.parent / "missing")
     elif kind == "devzero-link":
         path.symlink_to("/dev/zero")
+    elif kind == "alias-bomb" and head == SPEC_HEAD:
+        # Inside `environment`, where each value is checked (and an error message once printed it whole).
+        path.write_text(head + "environment:\n" + "".join("  " + line + "\n" for line in ALIAS_BOMB.splitlines()))
     elif kind == "alias-bomb":
-        path.write_text(ALIAS_BOMB + head + "    environment: *b11\n" if head == COMPOSE_HEAD else ALIAS_BOMB + head)
+        path.write_text(ALIAS_BOMB + head + "    environment: *b11\n")
     elif kind == "deep-flow":
         path.write_text(head.split("\n")[0] + "\nx: " + "[" * 50000 + "]" * 50000 + "\n")
     elif kind == "deep-block":
