@@ -85,15 +85,18 @@ def _measure(engine, tmp, options, results: Results) -> None:
             seed_reason = seed_up
         restores = _restores(ours, seed if seed_up is True else None, options, results)
         idle = None
-        if restores:
+        if not options.idle:
+            pass  # the larger database's pass: dump, stop and restore only (run.py)
+        elif restores:
             idle = _idle(ours, options, results)
         else:
             results.skip("idle interval CPU", "needs the recreated stack of the restore step", "idle_cpu_ratio")
         seed_cpu = seed_stop = None
         if seed_up is True:
             try:
-                progress("seed: one scheduled interval (its healthcheck: a full dump)")
-                seed_cpu = idle_figures.seed_interval_cpu(seed)
+                if options.idle:
+                    progress("seed: one scheduled interval (its healthcheck: a full dump)")
+                    seed_cpu = idle_figures.seed_interval_cpu(seed)
                 progress(f"seed: stop with the app connected (grace capped at {SEED_GRACE_S} s)")
                 seed_stop = stop_figures.measure_seed(seed)
             except Exception as exc:

@@ -9,6 +9,7 @@ ends with one line of name=value pairs. benchmarks/README.md explains each figur
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import os
 import sys
@@ -62,6 +63,25 @@ def measure_cli(options, results: Results) -> None:
         results.skip("patch --dry-run of a 1.6 MB compose file", str(exc), "patch_big_s")
 
 
+def measure_large(options, results: Results) -> None:
+    """Dump, stop and restore on a second, larger database: how the costs grow with the size. Its
+    figures carry the size in their label and `_large` in their summary name."""
+    large = dataclasses.replace(options, size_mb=options.large_mb, idle=False, restore_rounds=1,
+                                dump_repeats=min(options.dump_repeats, 2))
+    progress(f"larger database: ~{large.size_mb:.0f} MB plain dump (dump, stop, restore)")
+    measured = Results()
+    docker_figures.measure(large, measured)
+    tag = f" [{large.size_mb:.0f} MB]"
+    for figure in measured.figures:
+        results.add(dataclasses.replace(figure, label=figure.label + tag,
+                                        key=f"{figure.key}_large" if figure.key else None))
+    for skipped in measured.unmeasured:
+        if skipped.label.startswith("idle"):
+            continue  # not measured on purpose in this pass
+        results.skip(skipped.label + tag, skipped.reason, *(f"{key}_large" for key in skipped.keys))
+    results.context.extend(f"{line}{tag}" for line in measured.context if line.startswith("database:"))
+
+
 def main(argv: list[str] | None = None) -> int:
     options = run_options.parse(argv)
     results = Results()
@@ -69,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     results.say(f"composegen benchmarks, {started:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
                 f"profile {options.profile} (~{options.size_mb:.0f} MB plain dump); {_load()} at start")
     docker_figures.measure(options, results)
+    if options.docker and options.large_mb > 0:
+        measure_large(options, results)
     measure_cli(options, results)
     took = datetime.datetime.now(datetime.timezone.utc) - started
     results.say(f"run took {took.total_seconds() / 60:.1f} min; {_load()} at the end "

@@ -21,6 +21,8 @@ class RunOptions:
     image: str
     profile: str  # "full", "quick", with "+ --size-mb" when the size was given
     app_connections: int = 2
+    large_mb: float = 0  # a second, larger database for dump, stop and restore only (0: none)
+    idle: bool = True  # measure the idle interval (not in the larger database's pass)
     docker: bool = True
 
     @property
@@ -30,9 +32,9 @@ class RunOptions:
 
 
 FULL = RunOptions(size_mb=1000, dump_repeats=3, restore_rounds=2, idle_interval_s=20, idle_intervals=5, lint_stacks=500,
-                  lint_runs=5, help_runs=11, image=DEFAULT_IMAGE, profile="full")
+                  lint_runs=5, help_runs=11, image=DEFAULT_IMAGE, profile="full", large_mb=4000)
 QUICK = replace(FULL, size_mb=50, dump_repeats=2, restore_rounds=2, idle_interval_s=10, idle_intervals=3, lint_runs=3, help_runs=7,
-                profile="quick")
+                profile="quick", large_mb=0)
 
 
 def parse(argv: list[str] | None = None) -> RunOptions:
@@ -46,10 +48,17 @@ def parse(argv: list[str] | None = None) -> RunOptions:
     parser.add_argument("--image", default=DEFAULT_IMAGE,
                         help=f"test image of tests/e2e for both setups (default {DEFAULT_IMAGE})")
     parser.add_argument("--no-docker", action="store_true", help="only the figures that need no Docker engine")
+    parser.add_argument("--large-mb", type=float,
+                        help=f"then dump, stop and restore a second, larger database of this plain-dump size "
+                             f"(default {FULL.large_mb:.0f} in the full run, none with --quick or --size-mb; 0: none)")
     args = parser.parse_args(argv)
     options = QUICK if args.quick else FULL
     if args.size_mb is not None:
         if args.size_mb <= 0:
             parser.error("--size-mb must be positive")
-        options = replace(options, size_mb=args.size_mb, profile=f"{options.profile} + --size-mb")
+        options = replace(options, size_mb=args.size_mb, profile=f"{options.profile} + --size-mb", large_mb=0)
+    if args.large_mb is not None:
+        if args.large_mb < 0:
+            parser.error("--large-mb must be 0 or positive")
+        options = replace(options, large_mb=args.large_mb)
     return replace(options, image=args.image, docker=not args.no_docker)
