@@ -11,7 +11,7 @@ import re
 
 from harness import populate
 from harness.data import count_rows, snapshot
-from rules_common import BUSYBOX_18, EVERY_IMAGE, RULE_IMAGES, SEED_IMAGES, _short, cases, composegen_lines, dump_files
+from rules_common import EVERY_IMAGE, RULE_IMAGES, SEED_IMAGES, _short, cases, composegen_lines, dump_files
 
 
 @pytest.mark.parametrize("setup, image", cases(
@@ -31,11 +31,9 @@ def test_rule07_round_trip_keeps_every_database_and_role(make_stack, setup, imag
     assert login.stdout.strip() == "1", login.stderr
 
 
-# Known runtime faults (issue #10), strict: the mark must go with the fix.
-KNOWN_FAULTS = {
-    BUSYBOX_18: "busybox 1.38's `read` loops once a trap has caught a signal: the stop handler hangs "
-                "(no stop-time dump; killed at the end of the grace period)",
-}
+# Known runtime faults, strict: the mark must go with the fix. (18 + busybox 1.38's stop hang is fixed:
+# the runtime is bash, and every wait of the stop path is bounded; test_rule_17_stop_never_hangs.py.)
+KNOWN_FAULTS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("image", [
