@@ -251,9 +251,19 @@ def effective_options(request: PatchRequest, service: PostgresService) -> Runtim
             raise UserError(f"service '{service.name}': {exc}; give --{name} to replace it") from None
         return value
 
-    run = image.run_of(service.image, service.image_ref)
+    try:
+        run = image.run_of(service.image, service.image_ref)
+        entrypoint_env = run.entrypoint_env
+    except UserError:
+        from composegen.compose.detect import carries_setup
+
+        if not carries_setup(service.mapping):
+            raise
+        # Already patched (or written by init), image not here to inspect: what the service runs stays.
+        run = image.ImageRun((), tuple(stack.OFFICIAL_CMD), "the service as it is")
+        entrypoint_env = environment_value(service.mapping, stack.ENV_ENTRYPOINT) or None
     return RuntimeOptions(
-        image_entrypoint=run.entrypoint_env,
+        image_entrypoint=entrypoint_env,
         image_cmd=run.cmd or tuple(stack.OFFICIAL_CMD),
         schedule=option("schedule", request.schedule, contract.ENV_SCHEDULE, contract.DEFAULT_SCHEDULE, validate.schedule),
         keep=option("keep", request.keep, contract.ENV_KEEP, contract.DEFAULT_KEEP, validate.keep),

@@ -135,3 +135,15 @@ def test_inspect_config_reads_the_engine(monkeypatch):
     assert _REAL_INSPECT("absent") is None
     with pytest.raises(image.ImageUnreadable):
         _REAL_INSPECT("garbage")
+
+
+def test_a_patched_service_whose_image_is_not_here_keeps_what_it_runs(tmp_path, run_patch, monkeypatch):
+    # `init --postgres-image some/name` (or an earlier patch) wrote the setup; the image is not pulled on
+    # this machine (CI running `patch --check`): nothing to change, no refusal.
+    _images(monkeypatch, {"team/db:3": EXTENSION_CONFIG})
+    path = _compose(tmp_path, "team/db:3")
+    assert run_patch(path, "--service", "db", "--fresh").exit_code == 0
+    _images(monkeypatch, {})
+    result = run_patch(path, "--check")
+    assert result.exit_code == 0, result.output
+    assert _service(path)["environment"]["COMPOSEGEN_ENTRYPOINT"] == "extension-entrypoint.sh"
