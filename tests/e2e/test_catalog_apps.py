@@ -150,11 +150,11 @@ def _override(compose: dict, spec, probe_image: str, postgres_image: str) -> str
     return "\n".join(out) + "\n"
 
 
-def _run_app(app: str, root: Path, engine, probe_image: str, postgres_image: str) -> Outcome:
+def _prepare(app: str, root: Path, probe_image: str, postgres_image: str):
+    """init the app's folder and write the override (in the main thread: composegen's YAML loading
+    keeps parser state that threads must not share)."""
     from ruamel.yaml import YAML
 
-    outcome = Outcome(app)
-    started = time.monotonic()
     folder = root / app
     spec = catalog.load(app)
     write_plan(plan_init(spec, folder, Overrides(url="https://apps.example.test:8443")))
@@ -164,6 +164,13 @@ def _run_app(app: str, root: Path, engine, probe_image: str, postgres_image: str
                                    env_file.read_text(), flags=re.M))
     compose = YAML(typ="safe", pure=True).load((folder / "compose.yaml").read_text())
     (folder / "probe.override.yaml").write_text(_override(compose, spec, probe_image, postgres_image))
+    return folder, spec, compose
+
+
+def _run_app(app: str, prepared, engine) -> Outcome:
+    outcome = Outcome(app)
+    started = time.monotonic()
+    folder, spec, compose = prepared
     project = f"cgcat-{app.replace('-', '')[:12]}-{uuid.uuid4().hex[:6]}"
     base = [engine.compose, "--project-name", project, "--project-directory", str(folder),
             "-f", str(folder / "compose.yaml"), "-f", str(folder / "probe.override.yaml")]
@@ -235,9 +242,10 @@ def outcomes(engine, test_images, tmp_path_factory):
     probe_image = ensure_probe_image(engine.docker)
     root = tmp_path_factory.mktemp("catalog")
     started = time.monotonic()
+    prepared = {app: _prepare(app, root, probe_image, IMAGES[POSTGRES_TEST_IMAGE_FLAVOUR])
+                for app in catalog.names()}
     with ThreadPoolExecutor(PARALLEL) as pool:
-        futures = {app: pool.submit(_run_app, app, root, engine, probe_image, IMAGES[POSTGRES_TEST_IMAGE_FLAVOUR])
-                   for app in catalog.names()}
+        futures = {app: pool.submit(_run_app, app, prepared[app], engine) for app in catalog.names()}
         results = {app: future.result() for app, future in futures.items()}
     total = time.monotonic() - started
     print(f"\n[catalog e2e] {len(results)} stacks in {total:.0f} s (slowest: "
