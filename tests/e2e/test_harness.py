@@ -11,6 +11,7 @@ import lzma
 import os
 import secrets
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -375,12 +376,44 @@ def test_composegen_stack_starts_answers_and_tears_down(make_stack, image):
     assert left == [] and stack.volumes_left() == set()
 
 
-@pytest.mark.parametrize("setup", ["composegen", "seed"])
-def test_stack_folder_is_what_compose_reads(engine, tmp_path, setup):
-    """The written compose.yaml passes `docker-compose config`, and survives its interpolation."""
+def test_composegen_stack_folder_is_what_init_writes(engine, tmp_path):
+    """The composegen stack is `composegen init --spec`'s output, untouched; the test-only settings
+    a test asked for are in compose.override.yaml alone, and Compose reads both."""
     from harness.stack import make_stack as write_stack
 
-    stack = write_stack(tmp_path / "s", engine, image="15-dash", setup=setup, app_connections=1,
+    stack = write_stack(tmp_path / "s", engine, image="15-dash", app_connections=1, schedule="2s", keep=4,
+                        compression="gzip", stop_grace_period="7s", extra_env={"EXTRA": "x"})
+    written = stack.compose_file.read_text()
+    assert written.startswith("# app: written by composegen")  # init's header, not the harness's
+    assert "EXTRA" not in written and "7s" not in written
+    # What init writes from the same spec and options into another folder: the same compose.yaml.
+    spec = stack.dir.with_name("s.spec.yaml")
+    again = subprocess.run([sys.executable, "-m", "composegen", "init", "--spec", str(spec), "--dir",
+                            str(tmp_path / "again"), "--postgres-version", "15", "--postgres-image",
+                            f"{REPOSITORY}:15-dash", "--schedule", "2s", "--keep", "4", "--compression", "gzip"],
+                           capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "again" / "compose.yaml").read_text() == written
+    assert sorted(p.name for p in stack.dir.iterdir()) == sorted(
+        [".env", ".gitignore", "compose.override.yaml", "compose.yaml", "data", "utils"])
+    config = json.loads(stack.compose("config", "--format", "json").stdout)
+    postgres, app = config["services"]["postgres"], config["services"]["app"]
+    assert postgres["image"] == f"{REPOSITORY}:15-dash"
+    assert postgres["environment"]["POSTGRES_PASSWORD"] == stack.password == app["environment"]["PGPASSWORD"]
+    assert postgres["environment"]["EXTRA"] == "x"
+    assert postgres["environment"]["COMPOSEGEN_KEEP"] == "4"
+    assert postgres["stop_grace_period"] == "7s"
+    assert postgres["healthcheck"]["interval"] == "10s"  # the generated timing, not a test's
+    assert app["depends_on"]["postgres"]["condition"] == "service_healthy"
+    # `config` prints a literal `$` escaped again: "$$" here means the shell gets "$APP_CONNECTIONS".
+    assert '"$$APP_CONNECTIONS"' in app["command"][2]
+
+
+def test_seed_stack_folder_is_what_compose_reads(engine, tmp_path):
+    """The seed's compose.yaml passes `docker-compose config`, and survives its interpolation."""
+    from harness.stack import make_stack as write_stack
+
+    stack = write_stack(tmp_path / "s", engine, image="15-dash", setup="seed", app_connections=1,
                         stop_grace_period="7s", extra_env={"EXTRA": "x"})
     config = json.loads(stack.compose("config", "--format", "json").stdout)
     postgres, app = config["services"]["postgres"], config["services"]["app"]
@@ -388,17 +421,10 @@ def test_stack_folder_is_what_compose_reads(engine, tmp_path, setup):
     assert postgres["environment"]["POSTGRES_PASSWORD"] == stack.password
     assert postgres["environment"]["EXTRA"] == "x"
     assert postgres["stop_grace_period"] == "7s"
-    # `config` prints a literal `$` escaped again: "$$" here means the shell gets "$APP_CONNECTIONS".
     assert '"$$APP_CONNECTIONS"' in app["entrypoint"][2]
     assert oct(stack.dir.joinpath(".env").stat().st_mode & 0o777) == "0o600"
-    if setup == "composegen":
-        assert postgres["healthcheck"]["interval"] == "1s"
-        assert sorted(p.name for p in stack.utils_dir.iterdir()) == sorted(
-            ["entrypoint", "dump", "restore", "healthcheck", "lib.sh"])
-        assert oct(stack.data_dir.stat().st_mode & 0o777) == "0o700"
-    else:
-        assert postgres["healthcheck"]["interval"] == "1h0m0s"
-        assert postgres["entrypoint"] == ["/utils/entrypoint"]
+    assert postgres["healthcheck"]["interval"] == "1h0m0s"
+    assert postgres["entrypoint"] == ["/utils/entrypoint"]
 
 
 def test_engine_missing_is_a_clear_skip_reason(monkeypatch):

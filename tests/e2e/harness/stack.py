@@ -1,9 +1,12 @@
 """A stack folder on disk and the Docker Compose project running it, as tests drive it.
 
-`make_stack()` writes the folder (compose.yaml, utils/, data/, .env) for either setup:
-- "composegen": the Postgres service from composegen.service_block + utils/ from render_utils();
-- "seed": the article's setup (tests/e2e/seed/), the baseline every rule test must show failing.
-Both get a stand-in "app" service holding `app_connections` idle TCP connections, like an app's pool.
+`make_stack()` writes the folder for either setup:
+- "composegen": the files `composegen init --spec` writes (compose.yaml, utils/, data/, .env,
+  .gitignore), run as written. The spec's app is a stand-in that holds `app_connections` idle TCP
+  connections, like an app's pool. Test-only settings a test asks for (extra environment, another
+  grace period or healthcheck interval) go to a separate compose.override.yaml, never into compose.yaml.
+- "seed": the article's setup (tests/e2e/seed/), the baseline every rule test must show failing,
+  with the same stand-in app.
 
 Compose runs with a unique project name, the stack folder as project directory and pulls disabled.
 The `make_stack` fixture (tests/e2e/conftest.py) tears every stack down after the test.
@@ -28,19 +31,21 @@ PROJECT_PREFIX = "cgtest"  # every compose project of the harness: cgtest-<8 hex
 # The seed's own grace period is 5m: a test that stops it with a client attached would wait that
 # long. Tests assert far shorter limits, so 20 s shows the failure without the wait.
 SEED_TEST_GRACE = "20s"
-# The generated healthcheck runs every 10s; tests wait for "healthy" after every up/start, so they
-# use 1s unless they pass healthcheck_interval=None (keep the generated value).
-TEST_HEALTHCHECK_INTERVAL = "1s"
-_SETUP_DEFAULT = "setup default"  # healthcheck_interval not given: 1s for composegen, the seed's own
-# Paths where the test images declare VOLUMEs: the app service mounts a tmpfs there so it creates no
+_SETUP_DEFAULT = "setup default"  # healthcheck_interval not given: the setup's own
+# Paths where the test images declare VOLUMEs: the seed's app mounts a tmpfs there so it creates no
 # anonymous volume (volumes_left() must only show what the Postgres service leaves).
 IMAGE_VOLUME_PATHS = ["/var/lib/postgresql", "/var/lib/postgresql/data"]
+# Test-only settings, kept out of compose.yaml (which stays as init wrote it). Compose's own name for
+# an override file: `docker compose` and `composegen down` run in the folder read it too.
+OVERRIDE_FILE = "compose.override.yaml"
 
 # The stand-in app: `APP_CONNECTIONS` pooled connections, each an idle psql session pinged every
 # second and reopened when the server goes away (as a pool does: psql exits on a lost connection, and
 # the pinging loop dies of SIGPIPE at its next write, so a reconnect takes about a second).
-# No stop handling: its stop_signal is SIGKILL, so it never slows down a `stop` or `down`.
+# It exits at once on SIGTERM, as an app does (as PID 1, a shell without a trap would ignore it and
+# make every `stop` or `down` wait 10 s for the SIGKILL).
 APP_SCRIPT = """\
+trap 'exit 0' TERM INT
 i=0
 while [ "$i" -lt "$APP_CONNECTIONS" ]; do
   i=$((i + 1))
@@ -51,7 +56,7 @@ while [ "$i" -lt "$APP_CONNECTIONS" ]; do
     done
   ) &
 done
-wait
+while :; do sleep 1 & wait $!; done
 """
 
 
@@ -94,6 +99,7 @@ class Stack:
         self.password = password
         self.app_connections = app_connections
         self.compose_file = path / "compose.yaml"
+        self.override_file = path / OVERRIDE_FILE
         self.data_dir = path / "data"
         self.utils_dir = path / "utils"
         self._seen_volumes: set[str] = set()
@@ -111,8 +117,9 @@ class Stack:
     # -- running commands ---------------------------------------------------------------------
     def compose(self, *args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
         self._ids.clear()  # up/down may recreate or remove containers
+        files = [self.compose_file] + ([self.override_file] if self.override_file.is_file() else [])
         cmd = [self.engine.compose, "--project-name", self.project, "--project-directory", str(self.dir),
-               "--file", str(self.compose_file), *args]
+               *[arg for f in files for arg in ("--file", str(f))], *args]
         result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         if check and result.returncode != 0:
             raise StackError(f"{' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}")
@@ -131,8 +138,12 @@ class Stack:
         """`up -d --pull never`; then wait until Postgres accepts TCP connections (the final server,
         not the unix-socket-only init server), the app's connections are open, and (composegen, with
         wait_healthy) the container is healthy. `args` go to `up` (e.g. "--force-recreate").
-        wait=False: return once Compose has started the containers (for starts expected to fail)."""
-        self.compose("up", "--detach", "--pull", "never", *args)
+        wait=False: `up -d --pull never postgres`, returning once the container is started, for
+        starts expected to fail (the generated app waits for Postgres to be healthy, and `up` with it)."""
+        if wait:
+            self.compose("up", "--detach", "--pull", "never", *args)
+        else:
+            self.compose("up", "--detach", "--pull", "never", *args, "postgres")
         self._note_volumes()
         if wait:
             self.wait_ready(wait_healthy=wait_healthy, timeout=timeout)
@@ -324,39 +335,48 @@ def _app_service(image: str, user: str, db: str, connections: int) -> dict:
     }
 
 
-def _composegen_service(image, user, db, schedule, keep, compression, extra_env, grace, hc_interval) -> dict:
-    from composegen.service_block import RuntimeOptions, postgres_service_keys, runtime_environment
+def _composegen_files(path: Path, tag: str, user: str, db: str, schedule: str, keep: int, compression: str,
+                      app_connections: int) -> None:
+    """`composegen init --spec` into `path`, as a user runs it: the Postgres image is the test image
+    (--postgres-image), the app the stand-in on the major's rootfs image (psql, no VOLUME)."""
+    import subprocess
+    import sys
 
-    service = {"image": image}
-    keys = postgres_service_keys()
-    env = {"POSTGRES_USER": user, "POSTGRES_PASSWORD": "${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}",
-           "POSTGRES_DB": db}
-    env.update(runtime_environment(RuntimeOptions(schedule=schedule, keep=keep, compression=compression)))
-    env.update(extra_env)
-    for key, value in keys.items():
-        service[key] = value
-        if key == "entrypoint":
-            service["command"] = ["postgres"]
-            service["environment"] = env
-    service.setdefault("environment", env)
+    from harness.images import app_image
+
+    spec = {
+        "name": "app",
+        "image": app_image(tag),
+        "command": ["sh", "-c", APP_SCRIPT],
+        "environment": {
+            "PGHOST": {"template": "{db.host}"},
+            "PGUSER": {"template": "{db.user}"},
+            "PGPASSWORD": {"template": "{db.password}"},
+            "PGDATABASE": {"template": "{db.name}"},
+            "APP_CONNECTIONS": str(app_connections),
+        },
+        "database": {"name": db, "user": user},
+    }
+    spec_file = path.with_name(f"{path.name}.spec.yaml")
+    _yaml_dump(spec, spec_file)
+    cmd = [sys.executable, "-m", "composegen", "init", "--spec", str(spec_file), "--dir", str(path),
+           "--postgres-version", str(spec_for(tag).major), "--postgres-image", tag,
+           "--schedule", schedule, "--keep", str(keep), "--compression", compression]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise StackError(f"composegen init failed ({result.returncode}): {result.stderr.strip()}")
+
+
+def _override(extra_env: dict, grace: str | None, hc_interval: str | None) -> dict:
+    """Test-only settings of the Postgres service, for compose.override.yaml (empty: no file)."""
+    service: dict = {}
+    if extra_env:
+        service["environment"] = dict(extra_env)
     if grace is not None:
         service["stop_grace_period"] = grace
     if hc_interval is not None:
-        service["healthcheck"] = dict(service["healthcheck"], interval=hc_interval)
-    return service
-
-
-def _composegen_files(path: Path) -> None:
-    from composegen import stack as names
-    from composegen.utils_scripts import render_utils
-
-    path.joinpath("utils").mkdir()
-    for name, text in render_utils().items():
-        target = path / "utils" / name
-        target.write_text(text)
-        os.chmod(target, names.UTILS_MODE)
-    path.joinpath("data").mkdir()
-    os.chmod(path / "data", names.DATA_DIR_MODE)
+        service["healthcheck"] = {"interval": hc_interval}
+    return {"services": {"postgres": service}} if service else {}
 
 
 def _seed_service(image, user, db, extra_env, grace, hc_interval) -> dict:
@@ -388,10 +408,12 @@ def make_stack(path: Path, engine: Engine, *, image: str, setup: str = "composeg
                healthcheck_interval: str | None = _SETUP_DEFAULT) -> Stack:
     """Write a stack folder at `path` (must not exist or be empty) and return its Stack (not started).
 
-    `image`: a test image, short ("15-dash") or full tag. `stop_grace_period`: None keeps the setup's
-    own (composegen 5m; the seed SEED_TEST_GRACE instead of its 5m). `healthcheck_interval`: by
-    default TEST_HEALTHCHECK_INTERVAL for composegen and the seed's own 1h (its healthcheck is its
-    dump schedule); None keeps the setup's value; any other value applies to either setup.
+    `image`: a test image, short ("15-dash") or full tag. composegen: the files `composegen init`
+    writes, with `schedule`, `keep`, `compression`, `user` and `db`; `extra_env`,
+    `stop_grace_period` and `healthcheck_interval` (when given) go to compose.override.yaml, so the
+    generated values (5m grace, 10s interval) apply unless a test asks otherwise. The seed: its own
+    files; `stop_grace_period=None` gives it SEED_TEST_GRACE instead of its 5m; its healthcheck (its
+    dump schedule, 1h) unless `healthcheck_interval`.
     """
     if setup not in SETUP_NAMES:
         raise ValueError(f"setup must be one of {SETUP_NAMES}, not {setup!r}")
@@ -400,23 +422,33 @@ def make_stack(path: Path, engine: Engine, *, image: str, setup: str = "composeg
     path.mkdir(parents=True, exist_ok=True)
     if any(path.iterdir()):
         raise FileExistsError(f"{path} is not empty")
-    password = secrets.token_hex(12)
     extra_env = {k: str(v) for k, v in (extra_env or {}).items()}
+    interval = None if healthcheck_interval is _SETUP_DEFAULT else healthcheck_interval
     if setup == "composegen":
-        _composegen_files(path)
-        interval = TEST_HEALTHCHECK_INTERVAL if healthcheck_interval is _SETUP_DEFAULT else healthcheck_interval
-        postgres = _composegen_service(tag, user, db, schedule, keep, compression, extra_env,
-                                       stop_grace_period, interval)
+        _composegen_files(path, tag, user, db, schedule, keep, compression, app_connections)
+        override = _override(extra_env, stop_grace_period, interval)
+        if override:
+            _yaml_dump(override, path / OVERRIDE_FILE)
+        password = _password_as_compose_reads_it(engine, path)
     else:
         _seed_files(path)
-        interval = None if healthcheck_interval is _SETUP_DEFAULT else healthcheck_interval
         postgres = _seed_service(tag, user, db, extra_env, stop_grace_period, interval)
-    services = {"postgres": postgres}
-    if app_connections:
-        services["app"] = _app_service(tag, user, db, app_connections)
-    _yaml_dump({"services": services}, path / "compose.yaml")
-    env_file = path / ".env"
-    env_file.write_text(f"POSTGRES_PASSWORD='{password}'\n")
-    os.chmod(env_file, 0o600)
+        services = {"postgres": postgres}
+        if app_connections:
+            services["app"] = _app_service(tag, user, db, app_connections)
+        _yaml_dump({"services": services}, path / "compose.yaml")
+        password = secrets.token_hex(12)
+        env_file = path / ".env"
+        env_file.write_text(f"POSTGRES_PASSWORD='{password}'\n")
+        os.chmod(env_file, 0o600)
     project = f"{PROJECT_PREFIX}-{secrets.token_hex(4)}"
     return Stack(engine, path, project, setup, tag, user, db, password, app_connections)
+
+
+def _password_as_compose_reads_it(engine: Engine, path: Path) -> str:
+    """POSTGRES_PASSWORD as Compose interpolates it from the .env init wrote (`config`, not our parser)."""
+    result = subprocess.run([engine.compose, "--project-directory", str(path), "--file", str(path / "compose.yaml"),
+                             "config", "--format", "json"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise StackError(f"compose config failed in {path}: {result.stderr.strip()}")
+    return json.loads(result.stdout)["services"]["postgres"]["environment"]["POSTGRES_PASSWORD"]
