@@ -5,9 +5,9 @@ documented contract only."""
 
 from __future__ import annotations
 
-import pytest
-
 import re
+
+import pytest
 
 from harness import populate
 from harness.data import count_rows, snapshot
@@ -32,16 +32,9 @@ def test_rule07_round_trip_keeps_every_database_and_role(make_stack, setup, imag
     assert login.stdout.strip() == "1", login.stderr
 
 
-# Known runtime faults, strict: the mark must go with the fix. (18 + busybox 1.38's stop hang is fixed:
-# the runtime is bash, and every wait of the stop path is bounded; test_rule_17_stop_never_hangs.py.)
-KNOWN_FAULTS: dict[str, str] = {}
-
-
-@pytest.mark.parametrize("image", [
-    pytest.param(image, id=_short(image), marks=[pytest.mark.xfail(strict=True, raises=AssertionError,
-                                                                   reason=KNOWN_FAULTS[image])]
-                 if image in KNOWN_FAULTS else [])
-    for image in EVERY_IMAGE])
+# (18 + busybox 1.38's stop hang is fixed: the runtime is bash, and every wait of the stop path is
+# bounded; test_rule_17_stop_never_hangs.py.)
+@pytest.mark.parametrize("image", [pytest.param(image, id=_short(image)) for image in EVERY_IMAGE])
 def test_rule07_round_trip_and_stop_on_every_image(make_stack, image):
     stack = make_stack(image=image, app_connections=2)
     stack.up()

@@ -221,8 +221,9 @@ def test_upgrade_to_next_major_keeps_every_row_and_changes_only_the_image_line(m
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"(PostgreSQL {OLD} -> {NEXT})" in result.stdout
 
+    # The image line as `composegen init` writes it (quoted), the quotes kept.
     assert _changed_lines(before, stack.compose_file.read_bytes()) == [
-        (f"    image: {image_tag(OLD, 'dash')}\n".encode(), f"    image: {image_tag(NEXT, 'dash')}\n".encode())]
+        (f'    image: "{image_tag(OLD, "dash")}"\n'.encode(), f'    image: "{image_tag(NEXT, "dash")}"\n'.encode())]
     stack._ids.clear()
     assert stack.psql("show server_version_num").startswith(str(NEXT))
     assert snapshot(stack) == before_rows
