@@ -85,7 +85,10 @@ def test_no_second_copy_of_a_contract_fact_in_the_package():
 
 # In the runtime scripts' templates: rendered into lib.sh's header from contract.py, never written out.
 TEMPLATE_FACTS = [contract.TRAILER, contract.RECORD_FILE, contract.DUMP_TIME_FORMAT, contract.STATE_DIR,
-                  contract.SCHEDULE_PATTERN, contract.DUMP_NAME_PATTERN, "{0,8}", "[0-9]{4}"]
+                  contract.SCHEDULE_PATTERN, contract.DUMP_NAME_PATTERN, "{0,8}", "[0-9]{4}",
+                  *(f"$CG_STATE/{name}" for name in (contract.MARKER_INIT_PENDING, contract.MARKER_RESTORE_DONE,
+                                                     contract.MARKER_STOPPING, contract.LAST_OUTCOME_FILE,
+                                                     contract.LOCK_DIR))]
 
 
 def test_no_copy_of_a_contract_fact_in_the_templates():

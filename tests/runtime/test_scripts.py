@@ -69,7 +69,12 @@ def test_lib_sh_header_holds_the_contract(tmp_path):
                 "CG_DUMP_TIME_FORMAT": contract.DUMP_TIME_FORMAT, "CG_DUMP_RE": contract.DUMP_NAME_PATTERN,
                 "CG_TRAILER": contract.TRAILER, "CG_DEFAULT_SCHEDULE": contract.DEFAULT_SCHEDULE,
                 "CG_DEFAULT_KEEP": str(contract.DEFAULT_KEEP), "CG_DEFAULT_COMPRESSION": contract.DEFAULT_COMPRESSION,
-                "CG_SCHEDULE_RE": contract.SCHEDULE_PATTERN, "CG_RECORD_VERSION": str(contract.RECORD_VERSION)}
+                "CG_SCHEDULE_RE": contract.SCHEDULE_PATTERN, "CG_RECORD_VERSION": str(contract.RECORD_VERSION),
+                "CG_MARK_INIT_PENDING": f"{contract.STATE_DIR}/{contract.MARKER_INIT_PENDING}",
+                "CG_MARK_RESTORE_DONE": f"{contract.STATE_DIR}/{contract.MARKER_RESTORE_DONE}",
+                "CG_MARK_STOPPING": f"{contract.STATE_DIR}/{contract.MARKER_STOPPING}",
+                "CG_LAST_OUTCOME": f"{contract.STATE_DIR}/{contract.LAST_OUTCOME_FILE}",
+                "CG_LOCK": f"{contract.STATE_DIR}/{contract.LOCK_DIR}"}
     script = ". ./lib.sh; " + "; ".join(f'printf "%s\\0" "${name}"' for name in expected)
     done = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
