@@ -7,7 +7,7 @@ immich's wraps docker-entrypoint.sh to write a config file, and its CMD points t
 must stay, or its extension is no longer preloaded.
 
 KNOWN_IMAGES holds the values of well-known images, each checked against its upstream Dockerfile:
-init uses it, and patch when the image is not present to inspect (composegen/patch/image.py).
+init uses it, and patch when the image is not present to inspect (composegen/image_config.py).
 """
 
 from __future__ import annotations

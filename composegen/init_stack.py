@@ -245,10 +245,19 @@ def postgres_service(spec: ServiceSpec, options: RuntimeOptions, image: str) -> 
     # Rule 16: what the image runs (the official ENTRYPOINT and CMD, or a well-known image's own).
     from dataclasses import replace
 
-    from composegen.compose.detect import parse_image
+    from composegen.compose.detect import classify, parse_image
     from composegen.image_run import OFFICIAL, known_run
 
-    run = known_run(parse_image(image)) or OFFICIAL
+    ref = parse_image(image)
+    run = known_run(ref)
+    if run is None:
+        if classify(ref) is None:
+            # Accepted by validate.postgres_image from its own config: keep what it runs.
+            from composegen.image_config import run_of
+
+            run = run_of(image, ref, again="run init again")
+        else:
+            run = OFFICIAL
     options = replace(options, image_entrypoint=run.entrypoint_env, image_cmd=run.cmd or OFFICIAL.cmd)
     environment.update(runtime_environment(options))
     shared = postgres_service_keys()

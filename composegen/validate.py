@@ -105,9 +105,16 @@ def postgres_image(image: str, where: str = "--postgres-image", version: int | N
     ref = parse_image(image)
     kind = classify(ref)
     if kind is None:
-        raise UserError(f"{where}: {image!r} is not a Postgres image composegen knows (the official postgres "
-                        f"image, or one built on it that keeps its entrypoint, environment and data path)")
-    if kind[0] == OTHER_CONTRACT:
+        # Not known by name (a locally built image, a private registry's copy): its own config decides,
+        # as for `patch --service` (rule 16).
+        from composegen.image_config import contract_problem
+
+        problem = contract_problem(image, again="run init again")
+        if problem is not None:
+            raise UserError(f"{where}: {image!r} is not a Postgres image composegen knows by name (the official "
+                            f"postgres image, or one built on it that keeps its entrypoint, environment and data "
+                            f"path), and {problem}")
+    elif kind[0] == OTHER_CONTRACT:
         raise UserError(f"{where}: {image!r} does not keep the official image's contract: {kind[1]}")
     major = ref.major
     if major is not None and major not in stack.POSTGRES_VERSIONS:

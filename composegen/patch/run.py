@@ -17,7 +17,8 @@ from composegen.compose.detect import PostgresService, environment_value, find_p
 from composegen.errors import UserError
 from composegen.fsutil import atomic_write
 from composegen.compose.discovery import compose_file_in
-from composegen.patch import image, migrate
+from composegen import image_config as image
+from composegen.patch import migrate
 from composegen.patch.edit import plan_service
 from composegen.patch.lines import apply_edits
 from composegen.patch.locate import aliased_anchors, tree_from_events

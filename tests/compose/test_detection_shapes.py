@@ -130,20 +130,39 @@ def test_include(tmp_path):
     assert names(compose) == []  # lint reads the included file on its own
 
 
-def test_a_stack_init_wrote_with_any_image_name_is_seen_by_status_down_and_lint(tmp_path):
+LOCALLY_BUILT_CONFIG = {  # `docker image inspect`'s .Config of an image built FROM postgres:17
+    "Env": ["PATH=/usr/local/bin:/usr/bin:/bin", "PG_MAJOR=17", "PGDATA=/var/lib/postgresql/data"],
+    "Entrypoint": ["docker-entrypoint.sh"], "Cmd": ["postgres"],
+}
+
+
+def test_a_stack_init_wrote_with_any_image_name_is_seen_by_status_down_and_lint(tmp_path, monkeypatch):
+    from composegen import image_config
+
+    # A locally built image under a name composegen does not know: its own config says it keeps the contract.
+    monkeypatch.setattr(image_config, "inspect_config",
+                        lambda image: LOCALLY_BUILT_CONFIG if image == "registry.local/pg:17" else None)
     folder = tmp_path / "miniflux"
-    result = run("init", "miniflux", "--dir", folder)
+    result = run("init", "miniflux", "--dir", folder, "--postgres-image", "registry.local/pg:17")
     assert result.exit_code == 0, result.output
     compose = folder / "compose.yaml"
-    # what `init --postgres-image registry.local/pg:17` writes: the same stack, another image name
-    text = compose.read_text()
-    [image_line] = [line for line in text.splitlines() if 'image: "postgres:' in line]
-    compose.write_text(text.replace(image_line, image_line.split("image:")[0] + 'image: "registry.local/pg:17"'))
+    assert 'image: "registry.local/pg:17"' in compose.read_text()
     assert len(names(compose)) == 1
     [status] = collect([folder])
     assert "no dump yet" in " ".join(status.problems)
     assert len(guarded_services(compose)) == 1
     assert not [f for f in lint_json(folder) if f["rule"] == "CG001"]
+
+
+def test_init_refuses_an_unknown_image_name_it_cannot_inspect(tmp_path, monkeypatch):
+    from composegen import image_config
+
+    monkeypatch.setattr(image_config, "inspect_config", lambda image: None)  # not present here
+    folder = tmp_path / "miniflux"
+    result = run("init", "miniflux", "--dir", folder, "--postgres-image", "registry.local/pg:17")
+    assert result.exit_code == 2
+    assert "registry.local/pg:17" in result.output and "pull it" in result.output
+    assert not folder.exists()
 
 
 @pytest.mark.skipif(not (CORPUS / "immich--docker-docker-compose.yaml").exists(), reason="no corpus")

@@ -363,3 +363,31 @@ def test_git_ignores_secrets_dumps_and_app_state_but_not_the_setup(tmp_path, stu
                           capture_output=True, text=True, check=True)
     tracked = sorted(line[3:].strip('"') for line in done.stdout.splitlines())
     assert tracked == [".gitignore", "aXb/state", "c/state", "compose.yaml", *(f"utils/{n}" for n in sorted(stub_utils))]
+
+
+def test_an_image_known_only_by_its_own_config_keeps_its_entrypoint_and_cmd(tmp_path, stub_utils, monkeypatch):
+    from composegen import image_config
+
+    # A local build of an extension image: its own wrapper ENTRYPOINT and CMD, FROM the official image.
+    config = {"Env": ["PG_MAJOR=17", "PGDATA=/var/lib/postgresql/data"],
+              "Entrypoint": ["/usr/local/bin/ext-entrypoint.sh"],
+              "Cmd": ["postgres", "-c", "config_file=/etc/postgresql/postgresql.conf"]}
+    monkeypatch.setattr(image_config, "inspect_config", lambda image: config if image == "local/ext-pg:17" else None)
+    target = init(tmp_path, overrides=Overrides(postgres_image="local/ext-pg:17"))
+    text = (target / "compose.yaml").read_text()
+    assert 'image: "local/ext-pg:17"' in text
+    assert "COMPOSEGEN_ENTRYPOINT: /usr/local/bin/ext-entrypoint.sh" in text
+    assert '["postgres", "-c", "config_file=/etc/postgresql/postgresql.conf"]' in text or \
+        "config_file=/etc/postgresql/postgresql.conf" in text
+
+
+def test_an_unknown_image_name_without_the_contract_is_refused(tmp_path, stub_utils, monkeypatch):
+    from composegen import image_config
+
+    monkeypatch.setattr(image_config, "inspect_config",
+                        lambda image: {"Env": ["MYSQL_MAJOR=8.0"], "Entrypoint": ["docker-entrypoint.sh"],
+                                       "Cmd": ["mysqld"]})
+    with pytest.raises(UserError) as info:
+        init(tmp_path, overrides=Overrides(postgres_image="local/db:8"))
+    assert "does not look built on the official postgres image" in str(info.value)
+    assert os.listdir(tmp_path) == []

@@ -28,6 +28,6 @@ def run_patch():
 def no_local_images(monkeypatch):
     """Patch asks Docker for the image's ENTRYPOINT and CMD; here no image is present (the table of
     well-known images answers). Tests of the inspected case replace this."""
-    from composegen.patch import image
+    from composegen import image_config as image
 
     monkeypatch.setattr(image, "inspect_config", lambda name: None)

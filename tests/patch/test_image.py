@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from ruamel.yaml import YAML
 
-from composegen.patch import image
+from composegen import image_config as image
 
 _REAL_INSPECT = image.inspect_config  # taken before conftest's autouse stub replaces it
 

@@ -1,4 +1,4 @@
-"""What the service's image runs (rule 16), for patch: `docker image inspect` when the image is
+"""What the service's image runs (rule 16), for init and patch: `docker image inspect` when the image is
 present; else the table of well-known images (composegen/image_run.py); else patch refuses (pull the
 image first). Also whether an image unknown by name keeps the official contract (`--service NAME`).
 """
@@ -61,7 +61,7 @@ def _env(config: dict) -> dict[str, str]:
     return found
 
 
-def run_of(image: str, ref: ImageRef) -> ImageRun:
+def run_of(image: str, ref: ImageRef, again: str = "patch again") -> ImageRun:
     """The ENTRYPOINT and CMD of the service's image, from the engine or from KNOWN_IMAGES."""
     try:
         config = inspect_config(image)
@@ -76,10 +76,10 @@ def run_of(image: str, ref: ImageRef) -> ImageRun:
     if known is not None:
         return known
     raise UserError(f"cannot tell what image {image} runs ({why_not}): pull the image first "
-                    f"(docker pull {image}), then patch again")
+                    f"(docker pull {image}), then {again}")
 
 
-def contract_problem(image: str) -> str | None:
+def contract_problem(image: str, again: str = "patch again") -> str | None:
     """For an image not known by name (`--service NAME`): None when its config shows the official
     contract (built FROM the official image: its PG_MAJOR and PGDATA, and docker-entrypoint.sh or a
     `postgres` command), else why not."""
@@ -88,7 +88,7 @@ def contract_problem(image: str) -> str | None:
     except OSError as exc:
         return f"the config of image {image} cannot be read (docker did not answer: {exc})"
     if config is None:
-        return f"image {image} is not present here to inspect: pull it (docker pull {image}), then patch again"
+        return f"image {image} is not present here to inspect: pull it (docker pull {image}), then {again}"
     env = _env(config)
     entrypoint = _words(config.get("Entrypoint"), "ENTRYPOINT", image)
     cmd = _words(config.get("Cmd"), "CMD", image)
