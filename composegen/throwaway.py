@@ -26,7 +26,8 @@ LABEL = "composegen.throwaway"
 # A role name no dump holds: every role of the dump is created by the dump itself (the image's init
 # creates only this one), and the restore drops and recreates no role of the user's.
 SUPERUSER = "composegen_verify"
-PGDATA = "/pgdata"
+# The setup's own PGDATA: the restore runs as it does in a stack.
+PGDATA = stack.CONTAINER_PGDATA
 DEFAULT_MEMORY = "1g"
 
 
