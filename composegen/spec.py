@@ -263,6 +263,16 @@ def _short(value: object) -> str:
 _DB_FIELDS = ("db.user", "db.name", "db.host", "db.port", "db.password")
 
 
+def _check_environment(environment: dict, spec: "ServiceSpec", where: str) -> None:
+    """Each value renders for Compose and fits in one environment string (the app's and each extra
+    service's environment alike)."""
+    from composegen import validate
+
+    for key, value in environment.items():
+        compose_env_value(value, spec, f"{where}.{key}")
+        text = value.get("template", "") if isinstance(value, dict) else str(value)
+        validate.environment_string(key, text, f"{where}.{key}")
+
 def check_references(spec: ServiceSpec, source: str) -> None:
     """Every {secret: NAME} and {template} placeholder must name something the spec generates, and
     every value must be one the container can start with (composegen.validate)."""
@@ -271,10 +281,7 @@ def check_references(spec: ServiceSpec, source: str) -> None:
     validate.database_user(spec.database_user, f"{source}: database.user")
     for index, name in enumerate(spec.secrets):
         validate.secret_name(name, f"{source}: secrets[{index}]")
-    for key, value in spec.environment.items():
-        compose_env_value(value, spec, f"{source}: environment.{key}")
-        text = value.get("template", "") if isinstance(value, dict) else str(value)
-        validate.environment_string(key, text, f"{source}: environment.{key}")
+    _check_environment(spec.environment, spec, f"{source}: environment")
     for index, arg in enumerate(spec.command):
         validate.environment_string("", arg, f"{source}: command[{index}]")
     for index, port in enumerate(spec.ports):
@@ -285,10 +292,7 @@ def check_references(spec: ServiceSpec, source: str) -> None:
         where = f"{source}: services.{extra.name}"
         if extra.name == spec.name:
             raise UserError(f"{where}: is the app's own name")
-        for key, value in extra.environment.items():
-            compose_env_value(value, spec, f"{where}.environment.{key}")
-            text = value.get("template", "") if isinstance(value, dict) else str(value)
-            validate.environment_string(key, text, f"{where}.environment.{key}")
+        _check_environment(extra.environment, spec, f"{where}.environment")
         for index, arg in enumerate(extra.entrypoint):
             validate.environment_string("", arg, f"{where}.entrypoint[{index}]")
         for index, arg in enumerate(extra.command):
