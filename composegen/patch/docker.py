@@ -74,11 +74,12 @@ def exec_to_file(container_id: str, script: str, out_path: Path, *, timeout: flo
     return done.returncode, done.stderr.decode("utf-8", "replace").strip()
 
 
-def exec_with_input(container_id: str, script: str, in_path: Path, *, timeout: float = 24 * 3600) -> tuple[int, str, str]:
-    """Run `sh -c script` in the container with `in_path` on its stdin; (exit status, stdout, stderr)."""
+def exec_with_input(container_id: str, script: str, in_path: Path, *, timeout: float = 24 * 3600,
+                    shell: str = "sh") -> tuple[int, str, str]:
+    """Run `<shell> -c script` in the container with `in_path` on its stdin; (exit status, stdout, stderr)."""
     try:
         with open(in_path, "rb") as data:
-            done = subprocess.run(["docker", "exec", "-i", container_id, "sh", "-c", script],
+            done = subprocess.run(["docker", "exec", "-i", container_id, shell, "-c", script],
                                   stdin=data, capture_output=True, timeout=timeout)
     except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
         raise DockerUnavailable(str(exc)) from None

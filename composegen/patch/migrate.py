@@ -13,7 +13,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from composegen import contract
+from composegen import contract, row_counts
 from composegen.compose.detect import PostgresService
 from composegen.errors import UserError
 from composegen.patch import docker
@@ -106,6 +106,20 @@ def dump_script(compress: str) -> str:
     return _CREDENTIALS_SH + f'pg_dumpall -U "${{user:-postgres}}" | {compress}'
 
 
+# The check of the new dump also counts its rows, with the runtime's own counting (lib.sh's
+# cg_count_rows, rendered as utils/lib.sh is, run by the image's bash): the counts file `verify` reads
+# beside every dump the runtime writes. Its output: the dump's last lines, this mark, the counts.
+_COUNTS_MARK = "--- composegen row counts ---"
+
+
+def check_script(decompress: str) -> str:
+    from composegen.utils_scripts import render_utils
+
+    return (render_utils()["lib.sh"] + "\nset -o pipefail\nCG_STATE=$(mktemp -d) || exit 4\n"
+            f'{decompress} | cg_count_rows "$CG_STATE/counts" | tail -n 20\nrc=$?\n'
+            f"echo '{_COUNTS_MARK}'\ncat \"$CG_STATE/counts\" 2>/dev/null\nrm -rf \"$CG_STATE\"\nexit \"$rc\"\n")
+
+
 def take_dump(container_id: str, data_dir: Path, compression: str) -> Path:
     """A verified whole-cluster dump of the running container in `data_dir`, named as the runtime names
     its dumps, mode 0600, owned by the image's postgres user (the restore runs as that user)."""
@@ -113,27 +127,39 @@ def take_dump(container_id: str, data_dir: Path, compression: str) -> Path:
     name = contract.dump_file_name(compression)
     final = data_dir / name
     temp = data_dir / contract.temp_dump_name(name)
+    temp_counts = data_dir / contract.temp_dump_name(row_counts.counts_path(final).name)
     dump = dump_script(compress)
     try:
         status, err = docker.exec_to_file(container_id, dump, temp)
         if status != 0:
             raise UserError(f"the dump failed in container {container_id[:12]} (exit {status}): {_one_line(err)}")
-        status, tail, err = docker.exec_with_input(container_id, f"{decompress} | tail -n 20", temp)
+        status, out, err = docker.exec_with_input(container_id, check_script(decompress), temp, shell="bash")
+        tail, _, counts = out.partition(f"\n{_COUNTS_MARK}\n")
         if status != 0:
             raise UserError(f"the dump does not decompress ({_one_line(err)}): nothing patched")
         if contract.TRAILER not in tail.splitlines():
             raise UserError(f"the dump is incomplete (no '{contract.TRAILER}' line): nothing patched")
-        os.chmod(temp, 0o600)
-        _chown_to_postgres(container_id, temp)
-        with open(temp, "rb") as handle:
-            os.fsync(handle.fileno())
+        try:
+            row_counts.parse_counts(counts)
+        except row_counts.CountsError as exc:
+            raise UserError(f"counting the dump's rows failed ({exc}; {_one_line(err)}): nothing patched") from None
+        # As the runtime does: the counts go into place first, so a dump is never there without them.
+        for path, content in ((temp_counts, counts.encode("utf-8")), (temp, None)):
+            if content is not None:
+                path.write_bytes(content)
+            os.chmod(path, 0o600)
+            _chown_to_postgres(container_id, path)
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+        os.replace(temp_counts, row_counts.counts_path(final))
         os.replace(temp, final)
         _fsync_dir(data_dir)
     except docker.DockerUnavailable as exc:
         raise UserError(f"the dump failed: docker did not answer ({_one_line(str(exc))}): nothing patched") from None
     finally:
-        if temp.exists():
-            temp.unlink()
+        for path in (temp, temp_counts):
+            if path.exists():
+                path.unlink()
     return final
 
 

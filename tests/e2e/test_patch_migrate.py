@@ -17,6 +17,8 @@ import pytest
 from harness import FLAVOURS, image_tag, populate
 from harness.data import snapshot
 
+from composegen.row_counts import read_counts
+
 CLASSIC = """\
 # a stack as people write it: the data in a named volume at PGDATA
 services:
@@ -65,9 +67,13 @@ def test_migrate_carries_the_data_over(make_stack, flavour):
 
     migrated = composegen("patch", stack.compose_file, "--migrate")
     assert migrated.returncode == 0, migrated.stderr
-    [dump] = stack.data_files()
+    [dump, counts] = stack.data_files()
     assert re.fullmatch(r"cluster-\d{8}T\d{6}Z\.sql\.zst", dump.name)
     assert dump.stat().st_mode & 0o777 == 0o600
+    # Its row counts, as the runtime writes them beside its own dumps: what `verify` compares with.
+    assert counts.name == dump.name + ".counts" and counts.stat().st_mode & 0o777 == 0o600
+    assert {(t.database, t.table): t.rows for t in read_counts(dump)} == {
+        (stack.db, "public.items"): before["items"], ("second", "public.items"): before["second_items"]}
     assert stack.data_dir.stat().st_mode & 0o777 == 0o700
     assert "pgdata:/var/lib/postgresql/data" not in stack.compose_file.read_text()
     volume = f"{stack.project}_pgdata"
@@ -97,7 +103,7 @@ def test_migrate_from_an_anonymous_volume(make_stack):
 
     migrated = composegen("patch", stack.compose_file, "--migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert len(stack.data_files()) == 1
+    assert [path.name.endswith(".counts") for path in stack.data_files()] == [False, True]
     stack.setup = "composegen"
     stack.up()
     assert snapshot(stack) == before
@@ -115,7 +121,7 @@ def test_migrate_from_the_seed(make_stack):
 
     migrated = composegen("patch", stack.compose_file, "--migrate")
     assert migrated.returncode == 0, migrated.stderr
-    dumps = [path for path in stack.data_files() if path.name.startswith("cluster-")]
+    dumps = [path for path in stack.data_files() if path.name.startswith("cluster-") and path.suffix != ".counts"]
     assert len(dumps) == 1 and dumps[0].stat().st_mode & 0o777 == 0o600
     text = stack.compose_file.read_text()
     assert "/docker-entrypoint-initdb.d\n" not in text and "/utils/dump" not in text
