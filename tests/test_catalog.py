@@ -118,3 +118,92 @@ def test_the_readme_lists_every_app_of_the_catalog():
     count, names = listed.split(":", 1)
     assert sorted(name.strip() for name in names.replace("\n", " ").split(",")) == APPS
     assert int(count) == len(APPS)
+
+
+# --- evidence: what backs each fact of an entry ---------------------------------------------------
+
+@pytest.mark.parametrize("name", APPS)
+def test_every_entry_declares_the_evidence_behind_each_fact(name):
+    from composegen.catalog import evidence
+
+    doc = load_yaml(catalog.entry_text(name), f"{name}.yaml")
+    sources = doc["checked_against"]
+    assert all(source["kind"] in evidence.KINDS and source["covers"] for source in sources), name
+    facts = evidence.by_fact(sources)
+    assert evidence.NONE not in facts.values(), f"{name}: no source covers {[f for f, k in facts.items() if k == 'none']}"
+    for source in sources:
+        if source["kind"].startswith("upstream-"):
+            # An upstream source names where it was read: the app's repository, the file, a tag or commit.
+            assert source["repository"].startswith("https://"), (name, source)
+            assert source["path"].strip() and source["ref"].strip(), (name, source)
+        else:
+            assert source.get("url") or source.get("repository"), (name, source)
+            assert source.get("note"), f"{name}: a secondary source says why it is not upstream"
+
+
+@pytest.mark.parametrize("kind", ["upstream-compose", "upstream-docs", "upstream-source", "upstream-release"])
+@pytest.mark.parametrize("missing", ["repository", "path", "ref"])
+def test_the_schema_refuses_an_upstream_source_without_repository_path_or_ref(kind, missing):
+    doc = load_yaml(catalog.entry_text("miniflux"), "miniflux.yaml")
+    source = {"kind": kind, "covers": ["image"], "repository": "https://github.com/miniflux/v2",
+              "path": "Dockerfile", "ref": "2.3.3", "url": "https://miniflux.app/docs/"}
+    del source[missing]
+    doc["checked_against"] = [source]
+    with pytest.raises(UserError, match=rf"checked_against\[0\]: '{missing}' is a required property"):
+        validate(doc, "m.yaml", CATALOG_SCHEMA)
+
+
+@pytest.mark.parametrize("field", ["kind", "covers"])
+def test_the_catalog_schema_requires_each_sources_kind_and_covers(field):
+    doc = load_yaml(catalog.entry_text("miniflux"), "miniflux.yaml")
+    del doc["checked_against"][0][field]
+    with pytest.raises(UserError, match=rf"checked_against\[0\]: '{field}' is a required property"):
+        validate(doc, "m.yaml", CATALOG_SCHEMA)
+
+
+def test_a_secondary_source_may_be_a_url_alone_and_a_fact_nobody_covers_is_found():
+    from composegen.catalog import evidence
+
+    doc = load_yaml(catalog.entry_text("miniflux"), "miniflux.yaml")
+    doc["checked_against"] = [{"kind": "secondary", "covers": ["image"], "url": "https://example.org/post", "note": "a blog"}]
+    validate(doc, "m.yaml", CATALOG_SCHEMA)
+    facts = evidence.by_fact(doc["checked_against"])
+    assert facts["image"] == "secondary"
+    assert [fact for fact, kind in facts.items() if kind == evidence.NONE] == [
+        "postgres_versions", "runs_as", "environment", "volumes"]
+
+
+def test_the_verdict_is_upstream_only_when_every_fact_is():
+    from composegen.catalog import evidence
+
+    def source(kind, *covers):
+        return {"kind": kind, "covers": list(covers)}
+
+    everything = ["image", "postgres_versions", "runs_as", "environment", "volumes"]
+    assert evidence.verdict([source("upstream-compose", *everything)]) == "upstream"
+    # The strongest source of a fact wins: a secondary one beside an upstream one does not weaken it.
+    assert evidence.verdict([source("upstream-docs", *everything), source("secondary", "image")]) == "upstream"
+    assert evidence.verdict([source("upstream-compose", "image", "environment", "volumes"),
+                             source("secondary", "postgres_versions", "runs_as")]) == "secondary: postgres_versions, runs_as"
+    assert evidence.verdict([source("secondary", *everything)]) == "secondary"
+
+
+def test_catalog_list_evidence_and_show_print_each_entrys_evidence():
+    from click.testing import CliRunner
+
+    from composegen.catalog import evidence
+    from composegen.cli import cli
+
+    listed = CliRunner().invoke(cli, ["catalog", "list", "--evidence"])
+    assert listed.exit_code == 0, listed.output
+    rows = dict(line.split(None, 1) for line in listed.output.splitlines())
+    assert sorted(rows) == APPS
+    for name in APPS:
+        sources = load_yaml(catalog.entry_text(name), f"{name}.yaml")["checked_against"]
+        weak = [f for f in ("image", "postgres_versions", "runs_as", "environment", "volumes")
+                if not any(s["kind"].startswith("upstream-") and f in s["covers"] for s in sources)]
+        assert rows[name] == ("upstream" if not weak else "secondary" if len(weak) == 5 else "secondary: " + ", ".join(weak))
+        shown = CliRunner().invoke(cli, ["catalog", "show", name]).output
+        assert f"# evidence: {rows[name]}\n" in shown
+        assert shown.count("# checked against: ") == len(sources)
+    assert evidence.verdict(catalog.load("miniflux").checked_against) == rows["miniflux"]

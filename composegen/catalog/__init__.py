@@ -51,10 +51,14 @@ def load_all() -> list:
 
 def summary(spec) -> str:
     """What `catalog show` prints above the entry, as YAML comments (the whole stays a usable spec)."""
+    from composegen.catalog import evidence
+
     lines = [f"# {spec.name}: {spec.description}"]
+    lines.append(f"# evidence: {evidence.verdict(spec.checked_against)}")
+    facts = evidence.by_fact(spec.checked_against)
+    lines.append("#   " + ", ".join(f"{fact} {kind}" for fact, kind in facts.items()))
     for source in spec.checked_against:
-        note = f" ({source['note']})" if source.get("note") else ""
-        lines.append(f"# checked against: {source['repository']} {source['path']} at {source['ref']}{note}")
+        lines.append(f"# checked against: {evidence.describe(source)}")
     versions = spec.postgres_versions
     if versions is not None:
         lines.append(f"# PostgreSQL: {versions.min} to {versions.max} ({versions.source})")

@@ -139,7 +139,9 @@ def test_catalog_show_prints_the_entry_as_a_usable_spec(tmp_path, stub_utils):
     header = result.stdout[: -len(catalog.entry_text("miniflux"))].splitlines()
     assert all(line.startswith("# ") for line in header)
     # What the entry was checked against, the Postgres majors, the image's uid:gid.
-    assert "# checked against: https://github.com/miniflux/v2 contrib/docker-compose/basic.yml at 2.3.3" in header
+    assert any(line.startswith("# checked against: upstream-compose: https://github.com/miniflux/v2 "
+                               "contrib/docker-compose/basic.yml at 2.3.3 [environment, volumes]") for line in header)
+    assert header[1] == "# evidence: secondary: postgres_versions"
     assert any(line.startswith("# PostgreSQL: 13 to 18 (") for line in header)
     assert "# runs as uid:gid 65534:65534 (init gives it the app's folders)" in header
     (tmp_path / "m.yaml").write_text(result.stdout)
