@@ -7,9 +7,12 @@ overflows Python's stack). Each of those becomes one LoadError, which the CLI pr
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gc
 import os
 import re
+import threading
 import stat
 from pathlib import Path
 
@@ -91,19 +94,22 @@ def read_text(path: Path | str, what: str = "file", keep_bom: bool = False) -> s
     return decode(read_bytes(path, what), path, keep_bom)
 
 
-_LOADERS: dict[tuple[str, bool], object] = {}
+_LOADERS = threading.local()  # a ruamel YAML object holds the state of the parse under way: one per thread
 
 
 def _yaml(typ: str, preserve_quotes: bool):
-    """One loader per kind per process (building one costs more than parsing a small file).
+    """One loader per kind per thread (building one costs more than parsing a small file).
 
     The round-trip loader uses the plain scanner and parser: they skip collecting comments, which
     no reader here uses (edits go by line, from the text), for about a quarter of the parse time.
     """
     key = (typ, preserve_quotes)
-    if key not in _LOADERS:
-        _LOADERS[key] = _new_yaml(typ, preserve_quotes)
-    return _LOADERS[key]
+    loaders = getattr(_LOADERS, "by_kind", None)
+    if loaders is None:
+        loaders = _LOADERS.by_kind = {}
+    if key not in loaders:
+        loaders[key] = _new_yaml(typ, preserve_quotes)
+    return loaders[key]
 
 
 def _new_yaml(typ: str, preserve_quotes: bool):
@@ -146,7 +152,7 @@ def _c_loader():
                     CParser.__init__(self, stream)
                     self._parser = self._composer = self
                     RoundTripConstructor.__init__(self, loader=self)
-                    self.allow_duplicate_keys = _yaml("rt", False).allow_duplicate_keys
+                    self.allow_duplicate_keys = False  # as ruamel's YAML() loaders
                     VersionedResolver.__init__(self, version=None, loadumper=self)
 
                 @property
@@ -162,8 +168,9 @@ def _c_loader():
 def _libyaml_load(text: str) -> object | None:
     """The round-trip data of `text` read by libyaml, or None where it would differ from the pure
     loader's, which then reads it: a text libyaml refuses (so an error reads exactly as before), one
-    with a %directive (its YAML version would not reach the resolver) or a `!` (a tag: the pure
-    loader keeps `!!str 1` as a TaggedScalar, libyaml's composer as a str). Two differences remain:
+    with a %directive (its YAML version would not reach the resolver) or a `!` that may be a tag
+    (libyaml's composer reads `!!str 1` as a str, the pure loader as a TaggedScalar; parse_yaml reads
+    such a text from libyaml's events instead). Two differences remain:
     anchor names are not kept, and an empty value (`key:`) is placed right after its key, where the
     pure parser puts it at the next token, which may be lines below. Hence only for readers that do
     not edit the file."""
@@ -177,6 +184,10 @@ def _libyaml_load(text: str) -> object | None:
         return None
     finally:
         loader.dispose()
+
+
+def _may_have_tag(text: str) -> bool:
+    return "!" in text
 
 
 def _recording_yaml(preserve_quotes: bool, events: list):
@@ -201,15 +212,46 @@ def parse_yaml(text: str, path: Path | str, *, round_trip: bool = True, preserve
 
     round_trip gives ruamel's CommentedMaps (positions, `<<:` merges); otherwise plain dicts/lists.
     libyaml (round trip only, for readers that do not edit): parse with libyaml where it gives the
-    same (see _libyaml_load). events (round trip, pure parser): filled with the parser's events.
+    same (see _libyaml_load). events (round trip): filled with the parser's events, libyaml's made
+    the same as the pure parser's where libyaml can read the text (compose.libyaml_events).
     Every problem is a LoadError with the line where it is.
     """
+    check_flow_depth(text, path)
+    with paused_gc():
+        return _parse_yaml(text, path, round_trip, preserve_quotes, libyaml, events)
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """The cyclic garbage collector off for a while: a parse allocates a few objects per character and
+    none of them is garbage, yet each collection walks every object alive (a third of the CPU time of
+    patching a 1.6 MB file went to collections; benchmarks/README.md, patch_big_s)."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _parse_yaml(text: str, path: Path | str, round_trip: bool, preserve_quotes: bool, libyaml: bool,
+                events: list | None) -> object:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-    check_flow_depth(text, path)
+    from composegen.compose import libyaml_events
+
     data = _libyaml_load(text) if libyaml and round_trip and not preserve_quotes else None
+    found = None
+    if round_trip and (events is not None or (libyaml and data is None and _may_have_tag(text))):
+        found = libyaml_events.events(text)
     try:
-        if events is not None:  # a fresh loader per call: it holds the list (and any %YAML version)
+        if found is not None:
+            if events is not None:
+                events.extend(found)
+            data = libyaml_events.load(found, preserve_quotes)
+        elif events is not None:  # a fresh loader per call: it holds the list (and any %YAML version)
             data = _recording_yaml(preserve_quotes, events).load(text)
         elif data is None:
             # A %YAML 1.1 directive stays with the loader that read it (ruamel keeps the version): such

@@ -141,10 +141,11 @@ class _Reader:
         raw_services = data.get("services") or {}
         if not isinstance(raw_services, Mapping):
             raise ProjectError(f"{path}: `services` is not a mapping")
+        elsewhere = path.parent.resolve() != project_folder.resolve()  # once: resolve() is a system call per part
         for name, service in raw_services.items():
             name = str(name)
             resolved = self._extends(path, data, name, environment, project_folder, depth, [])
-            if path.parent.resolve() != project_folder.resolve():
+            if elsewhere:
                 resolved = _absolute_sources(resolved, path.parent)
             if name in services:
                 raise ProjectError(f"{path}: service '{name}' is defined both here and in an included file")
