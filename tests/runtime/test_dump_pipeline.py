@@ -99,3 +99,29 @@ def test_a_corrupt_compressed_stream_fails_verification(run_lib):
 def test_trailer_among_the_last_six_whole_lines(run_lib, lines, found):
     args = " ".join("'" + line + "'" for line in lines)
     assert run_lib(f"cg_has_trailer {args}").returncode == (0 if found else 1)
+
+
+def test_a_dump_in_the_same_second_as_the_last_one_takes_the_next_second(run_lib):
+    # The clock reads the last good dump's second twice, then the next one: the new dump waits for a
+    # name of its own instead of replacing GOOD (and its counts). The clock and the nap are stubbed.
+    (run_lib.dumps / (GOOD + ".counts")).write_text("# composegen row counts 1: old\n")
+    clock = ('date() { local n; n=$(cat "$CG_STATE/ticks" 2>/dev/null || echo 0); echo $((n + 1)) >"$CG_STATE/ticks"; '
+             'if [[ $* == *"%Y%m%dT%H%M%SZ"* ]]; then '
+             'if ((n < 2)); then echo 20260101T000000Z; else echo 20260101T000001Z; fi; '
+             'else command date "$@"; fi; }\ncg_nap() { echo nap >>"$CG_STATE/naps"; }')
+    result = _dump(run_lib, DUMP_TEXT, compression="gzip", extra=clock)
+    assert result.returncode == 0, result.stderr
+    assert _new_dumps(run_lib) == ["cluster-20260101T000001Z.sql.gz"]
+    assert gzip.decompress((run_lib.dumps / GOOD).read_bytes()).decode() == DUMP_TEXT  # untouched
+    assert (run_lib.dumps / (GOOD + ".counts")).read_text() == "# composegen row counts 1: old\n"
+    assert (run_lib.state / "naps").read_text() == "nap\nnap\n"
+
+
+def test_a_name_taken_for_good_is_replaced_after_a_bound(run_lib):
+    # A clock set back keeps the name taken: after 10 naps the dump goes ahead, as it always did.
+    clock = ('date() { if [[ $* == *"%Y%m%dT%H%M%SZ"* ]]; then echo 20260101T000000Z; else command date "$@"; fi; }\n'
+             'cg_nap() { echo nap >>"$CG_STATE/naps"; }')
+    result = _dump(run_lib, DUMP_TEXT, compression="gzip", extra=clock)
+    assert result.returncode == 0, result.stderr
+    assert len((run_lib.state / "naps").read_text().splitlines()) == 10
+    assert _record(run_lib)["file"] == GOOD
