@@ -105,7 +105,7 @@ def test_a_version_outside_the_apps_range_is_refused_with_the_reason(tmp_path, s
                           "keycloak.org/server/db")
     assert os.listdir(tmp_path) == []
     result = run("init", "mattermost", "--postgres-version", "13", cwd=tmp_path)
-    assert_one_line_error(result, "mattermost supports PostgreSQL 14 to 17")
+    assert_one_line_error(result, "mattermost supports PostgreSQL 14 to 18")
     assert os.listdir(tmp_path) == []
 
 
