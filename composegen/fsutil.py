@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 
 def atomic_write(path: Path, data: str | bytes, mode: int | None = None) -> None:
@@ -173,3 +174,25 @@ def _unused_name(path: Path) -> Path:
         if not os.path.lexists(candidate):
             return candidate
     raise FileExistsError(errno.EEXIST, "no free name beside", str(path))
+
+
+# --- folders a container's user must own (an app's state folders, a `user:` Postgres service's data/) ---
+
+
+def can_own(owner: str) -> bool:
+    """True when a folder can belong to `owner` ("uid:gid") without help: this process is root (it
+    chowns), `owner` is this process's own uid:gid, or the owner is root (it can write anywhere)."""
+    uid, gid = (int(part) for part in owner.split(":"))
+    return os.geteuid() == 0 or uid == 0 or (uid, gid) == (os.geteuid(), os.getegid())
+
+
+def chown_command(pending: Iterable[tuple[Path | str, str]], recursive: bool = False) -> str:
+    """The one command that gives each (folder, "uid:gid") to its owner ('' for none), folders grouped
+    by owner; `recursive`: with what they hold."""
+    import shlex
+
+    by_owner: dict[str, list[str]] = {}
+    for path, owner in pending:
+        by_owner.setdefault(owner, []).append(shlex.quote(str(path)))
+    flag = "-R " if recursive else ""
+    return " && ".join(f"sudo chown {flag}{owner} {' '.join(paths)}" for owner, paths in by_owner.items())

@@ -12,7 +12,6 @@ import dataclasses
 import os
 import re
 import secrets
-import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -55,9 +54,11 @@ class Overrides:
     keep: int | None = None
     compression: str | None = None
     url: str | None = None  # the public base URL (checked by spec.check_public_url)
+    user: str | None = None  # UID:GID the Postgres service runs as (rule 19); None: the image's default
 
     def as_options(self) -> dict:
-        return {key: value for key, value in self.__dict__.items() if value is not None and key != "url"}
+        return {key: value for key, value in self.__dict__.items()
+                if value is not None and key not in ("url", "user")}
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,9 @@ class Plan:
 
     def chown_command(self) -> str:
         """The one command that gives the app's folders to its user ('' when init did it itself)."""
-        by_owner: dict[str, list[str]] = {}
-        for path, owner in self.chown_pending:
-            by_owner.setdefault(owner, []).append(shlex.quote(str(self.target / path)))
-        return " && ".join(f"sudo chown {owner} {' '.join(paths)}" for owner, paths in by_owner.items())
+        from composegen.fsutil import chown_command
+
+        return chown_command((self.target / path, owner) for path, owner in self.chown_pending)
     notes: tuple[str, ...] = ()  # what the user must know: links followed, files moved aside
 
 
@@ -109,7 +109,10 @@ def resolve_options(spec: ServiceSpec, overrides: Overrides) -> tuple[RuntimeOpt
             checks[name](value, "--" + name.replace("_", "-"))
     merged = {**spec.options, **cli_options}
     _check_postgres_version(spec, overrides, merged)
+    if overrides.user is not None:
+        validate.service_user(overrides.user)
     runtime = RuntimeOptions(
+        user=overrides.user,
         schedule=merged.get("schedule", contract.DEFAULT_SCHEDULE),
         keep=merged.get("keep", contract.DEFAULT_KEEP),
         compression=merged.get("compression", contract.DEFAULT_COMPRESSION),
@@ -263,8 +266,10 @@ def postgres_service(spec: ServiceSpec, options: RuntimeOptions, image: str) -> 
     shared = postgres_service_keys()
     shared.pop("command")  # the official CMD: this image's own CMD replaces it (it came last, and won)
     # docs/runtime.md's order: image, restart, entrypoint, command, environment, then the rest.
+    user = {"user": _quoted(options.user)} if options.user is not None else {}
     return {
         "image": _quoted(image),
+        **user,
         "restart": shared.pop("restart"),
         "entrypoint": shared.pop("entrypoint"),
         "command": list(options.image_cmd),
@@ -345,6 +350,7 @@ def plan_init(
 ) -> Plan:
     """Everything init would write into `target`, or a UserError if it must not."""
     from composegen import validate
+    from composegen.fsutil import can_own
     from composegen.spec import check_public_url
     from composegen.utils_scripts import render_utils
 
@@ -362,31 +368,35 @@ def plan_init(
         (GITIGNORE_FILE, render_gitignore(spec), FILE_MODE),
         *((f"utils/{name}", content, stack.UTILS_MODE) for name, content in render_utils().items()),
     ]
+    # data/ belongs to the uid the Postgres service runs as: its dumps are written there (rule 19).
+    data_owner = options.user or ""
     if into_existing:
-        plan = _plan_into_existing(spec, target, contents, token)
+        plan = _plan_into_existing(spec, target, contents, token, data_owner)
     else:
-        plan = _plan_new(spec, target, contents, token)
+        plan = _plan_new(spec, target, contents, token, data_owner)
     pending = tuple((f.path, f.owner) for f in plan.files
-                    if f.owner and f.action == CREATE and not _can_own(f.owner))
+                    if f.owner and f.action == CREATE and not can_own(f.owner))
     return dataclasses.replace(plan, url=url if url is not None else spec.base_url, url_given=url is not None,
                                chown_pending=pending)
 
 
-def _plan_new(spec: ServiceSpec, target: Path, contents: list, token: Callable[[], str]) -> Plan:
+def _plan_new(spec: ServiceSpec, target: Path, contents: list, token: Callable[[], str],
+              data_owner: str = "") -> Plan:
     files = [
         PlannedFile(COMPOSE_FILE, contents[0][1], FILE_MODE, CREATE),
         PlannedFile(ENV_FILE, render_env(spec.env_secrets, None, token), stack.ENV_FILE_MODE, CREATE),
         PlannedFile(GITIGNORE_FILE, contents[1][1], FILE_MODE, CREATE),
         PlannedFile("utils", None, stack.UTILS_MODE, CREATE),
         *(PlannedFile(rel, content, mode, CREATE) for rel, content, mode in contents[2:]),
-        PlannedFile("data", None, stack.DATA_DIR_MODE, CREATE),
+        PlannedFile("data", None, stack.DATA_DIR_MODE, CREATE, data_owner),
         *(PlannedFile(path, None, STATE_DIR_MODE, CREATE, owner) for path, owner in spec.state_folders().items()),
     ]
     notes = (f"{target} is a link to {os.path.realpath(target)}: writing there",) if target.is_symlink() else ()
     return Plan(target=target, files=tuple(files), into_existing=False, notes=notes)
 
 
-def _plan_into_existing(spec: ServiceSpec, target: Path, contents: list, token: Callable[[], str]) -> Plan:
+def _plan_into_existing(spec: ServiceSpec, target: Path, contents: list, token: Callable[[], str],
+                        data_owner: str = "") -> Plan:
     """--force: every destination checked (ownership, links) before anything is written."""
     from composegen.compose.load import read_text
     from composegen.init_force import StackFolder
@@ -426,20 +436,14 @@ def _plan_into_existing(spec: ServiceSpec, target: Path, contents: list, token: 
     files.append(PlannedFile("utils", None, stack.UTILS_MODE, KEEP if utils.is_dir() else CREATE, destination=utils))
     files.extend(planned(rel, content, mode) for rel, content, mode in contents[2:])
     data = folder.folder("data")
-    files.append(PlannedFile("data", None, stack.DATA_DIR_MODE, KEEP if data.is_dir() else CREATE, destination=data))
+    files.append(PlannedFile("data", None, stack.DATA_DIR_MODE, KEEP if data.is_dir() else CREATE, data_owner,
+                             destination=data))
     for path, owner in spec.state_folders().items():
         if (target / path).is_dir():  # the app's own state: kept wherever a link takes it
             files.append(PlannedFile(path, None, STATE_DIR_MODE, KEEP, owner, destination=target / path))
         else:
             files.append(PlannedFile(path, None, STATE_DIR_MODE, CREATE, owner, destination=folder.folder(path)))
     return Plan(target=target, files=tuple(files), into_existing=True, notes=tuple(dict.fromkeys(folder.notes)))
-
-
-def _can_own(owner: str) -> bool:
-    """True when the folder can belong to `owner` without help: init runs as root (it chowns), the
-    owner is the user running init, or the app runs as root (it can write anywhere)."""
-    uid, gid = (int(part) for part in owner.split(":"))
-    return os.geteuid() == 0 or uid == 0 or (uid, gid) == (os.geteuid(), os.getegid())
 
 
 def _check_target(target: Path, force: bool) -> bool:

@@ -29,12 +29,14 @@ class RuntimeOptions:
     # and its CMD, the service's `command:` unless it has its own.
     image_entrypoint: str | None = None
     image_cmd: tuple[str, ...] = tuple(stack.OFFICIAL_CMD)
+    # The service's `user:` (rule 19; None: the image's default, root): PGDATA must be where it can create it.
+    user: str | None = None
 
 
 def runtime_environment(options: RuntimeOptions) -> dict[str, str]:
     """The environment entries the runtime scripts read (values as strings, as Compose passes them)."""
     env = {
-        "PGDATA": stack.CONTAINER_PGDATA,
+        "PGDATA": stack.container_pgdata(options.user),
         contract.ENV_SCHEDULE: str(options.schedule),
         contract.ENV_KEEP: str(options.keep),
         contract.ENV_COMPRESSION: options.compression,
@@ -79,8 +81,9 @@ def missing_setup(service: object) -> list[str]:
     missing = []
     if not runs_composegen_entrypoint(service):
         missing.append(f"entrypoint {stack.ENTRYPOINT[0]}")
-    if environment_value(service, "PGDATA") != stack.CONTAINER_PGDATA:
-        missing.append(f"PGDATA={stack.CONTAINER_PGDATA}")
+    pgdata = stack.container_pgdata(service.get("user"))
+    if environment_value(service, "PGDATA") != pgdata:
+        missing.append(f"PGDATA={pgdata}")
     targets = {entry.target for entry in volume_entries(service)}
     for entry in (stack.VOLUME_DUMPS, stack.VOLUME_UTILS, stack.VOLUME_RESTORE):
         if entry.split(":")[1] not in targets:

@@ -17,6 +17,25 @@ ENV_FILE_MODE = 0o600
 # Paths inside the Postgres container.
 CONTAINER_INITDB_RESTORE = "/docker-entrypoint-initdb.d/000-composegen-restore.sh"
 CONTAINER_PGDATA = "/pgdata"
+# A service with `user:` (rule 19) cannot create /pgdata: / belongs to root. /var/tmp is in the container
+# layer too (not a volume: it survives restart, stop/start and a crash, and goes with the container at
+# `down`, rule 14) and is world-writable with the sticky bit (1777) in every Debian and Alpine base, as
+# the runtime's state folder (contract.STATE_DIR) already relies on. The official Dockerfiles' folder
+# for "semi-arbitrary --user values", /var/lib/postgresql (1777), is the image's VOLUME in 18+, under
+# the setup's tmpfs: a PGDATA there would not survive a stop.
+CONTAINER_PGDATA_NONROOT = "/var/tmp/pgdata"
+
+
+def runs_as_root(user: object) -> bool:
+    """True for a service without `user:`, or whose `user:` names uid 0 (by number or as root)."""
+    if user is None:
+        return True
+    return str(user).strip().split(":", 1)[0] in ("0", "root")
+
+
+def container_pgdata(user: object = None) -> str:
+    """PGDATA for a service running as `user` (its `user:` value, None when it has none)."""
+    return CONTAINER_PGDATA if runs_as_root(user) else CONTAINER_PGDATA_NONROOT
 # The official image declares VOLUME /var/lib/postgresql/data (<= 17) or /var/lib/postgresql (18+).
 # A tmpfs over each keeps Docker from creating an anonymous volume (a leaked copy of PGDATA).
 VOLUME_PATHS = ("/var/lib/postgresql", "/var/lib/postgresql/data")

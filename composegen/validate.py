@@ -82,6 +82,18 @@ def compression(value: object, where: str = "--compression") -> str:
     return value
 
 
+def service_user(value: object, where: str = "--user") -> str:
+    """UID:GID a Postgres service runs as (rule 19): numbers, since init gives data/ to them; uid 0 is
+    root, which is the image's default (no `user:` needed). Linux ids are 32-bit, (2^32 - 1) is "none"."""
+    text = str(value)
+    match = re.fullmatch(r"([0-9]{1,10}):([0-9]{1,10})", text) if isinstance(value, str) else None
+    if match is None or any(int(part) >= 2**32 - 1 for part in match.groups()):
+        raise UserError(f"{where}: {text!r} is not UID:GID (two numbers, e.g. 1000:1000)")
+    if int(match.group(1)) == 0:
+        raise UserError(f"{where}: {text!r} is root, which the image runs as without --user: leave it out")
+    return text
+
+
 # --- the Postgres image ------------------------------------------------------------------------
 
 

@@ -106,3 +106,18 @@ def test_patch_does_not_keep_a_schedule_the_runtime_refuses(tmp_path):
     assert result.stderr.startswith("composegen: error: service 'db': COMPOSEGEN_SCHEDULE: '1w' is not an "
                                     "interval"), result.stderr
     assert compose.read_text() == text
+
+
+@pytest.mark.parametrize("value", ["1000:1000", "1:0", "4294967294:4294967294"])
+def test_service_user_takes_uid_gid(value):
+    from composegen import validate
+
+    assert validate.service_user(value) == value
+
+
+@pytest.mark.parametrize("value", ["1000", "a:b", "0:0", "4294967295:1", "1000:1000\n", 1000])
+def test_service_user_refuses_anything_else(value):
+    from composegen import validate
+
+    with pytest.raises(UserError, match="--user"):
+        validate.service_user(value)

@@ -20,12 +20,14 @@ import click
 @click.option("--schedule", help="Scheduled dump interval: <n>s, <n>m, <n>h, <n>d, or 0 for dumps on stop only (default 1h).")
 @click.option("--keep", type=int, help="Good dumps kept in data/ (default 3).")
 @click.option("--compression", help="zstd or gzip (default zstd).")
+@click.option("--user", "user", metavar="UID:GID",
+              help="Run the Postgres service as UID:GID (`user:`); data/ is created owned by it.")
 @click.option("--dry-run", is_flag=True, help="Print the files that would be written (secrets hidden); write nothing.")
 @click.option("--show-secrets", is_flag=True, help="With --dry-run: print the .env values too.")
 @click.option("--force", is_flag=True,
               help="Rewrite the generated files of an existing folder; data/ and existing .env values are kept.")
-def command(app, spec_file, target, url, postgres_version, postgres_image, schedule, keep, compression, dry_run,
-            show_secrets, force):
+def command(app, spec_file, target, url, postgres_version, postgres_image, schedule, keep, compression, user,
+            dry_run, show_secrets, force):
     """Create a service folder for APP (see `composegen catalog list`) or for --spec FILE.
 
     The folder holds compose.yaml (the app and its Postgres service), utils/ (the runtime scripts),
@@ -44,6 +46,7 @@ def command(app, spec_file, target, url, postgres_version, postgres_image, sched
         keep=keep,
         compression=compression,
         url=url,
+        user=user,
     )
     plan = init_stack.plan_init(service, target or init_stack.default_target(service), overrides, force=force)
     for note in plan.notes:
@@ -60,8 +63,9 @@ def command(app, spec_file, target, url, postgres_version, postgres_image, sched
 
 def _notes(plan, service) -> None:
     if plan.chown_pending:
-        click.echo(f"note: {service.name} runs as {plan.chown_pending[0][1]} and must own its folders; "
-                   f"not running as root, so run: {plan.chown_command()}", err=True)
+        owners = " and ".join(dict.fromkeys(owner for _, owner in plan.chown_pending))
+        click.echo(f"note: {', '.join(path + '/' for path, _ in plan.chown_pending)} must belong to {owners}, "
+                   f"which the services run as; not running as root, so run: {plan.chown_command()}", err=True)
     if plan.url and not plan.url_given and _uses_url(service):
         click.echo(f"note: {service.name}'s URL variables say {plan.url}; from another machine, logins and "
                    "redirects need the public URL: run init again with --url https://your.host (--force keeps data/ and .env)",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,13 +159,6 @@ def refusal(service: PostgresService) -> str | None:
     """Why patch would refuse `service` as it is (what the user changes first), or None.
     lint's CG001 says the same instead of suggesting a patch that would be refused."""
     mapping = service.mapping
-    user = mapping.get("user")
-    if user is not None and str(user).strip() not in ("0", "root", "0:0", "root:root"):
-        # Rule 19: the guarantee that cannot hold is named (docs/runtime.md).
-        return (f"service '{service.name}' runs as user '{user}': the setup needs the image to start "
-                f"as root (it creates {stack.CONTAINER_PGDATA} in the container layer and hands it to its "
-                f"postgres user; a tmpfs instead would break the guarantee that a crash or restart keeps every "
-                f"committed write); remove `user:` from the service, then patch again")
     if mapping.get("read_only") is True:
         return (f"service '{service.name}' has a read-only root filesystem: the live database would have to "
                 f"live on a tmpfs instead of the container layer at {stack.CONTAINER_PGDATA}, and a crash would "
@@ -306,7 +300,9 @@ def effective_options(request: PatchRequest, service: PostgresService) -> Runtim
         # Already patched (or written by init), image not here to inspect: what the service runs stays.
         run = image.ImageRun((), tuple(stack.OFFICIAL_CMD), "the service as it is")
         entrypoint_env = environment_value(service.mapping, stack.ENV_ENTRYPOINT) or None
+    user = service.mapping.get("user")
     return RuntimeOptions(
+        user=None if user is None else str(user),
         image_entrypoint=entrypoint_env,
         image_cmd=run.cmd or tuple(stack.OFFICIAL_CMD),
         schedule=option("schedule", request.schedule, contract.ENV_SCHEDULE, contract.DEFAULT_SCHEDULE, validate.schedule),
@@ -404,6 +400,9 @@ def patch(request: PatchRequest) -> PatchResult:
                                     f"the services writing to it before `patch --migrate`")
             elif service.name in risks and request.fresh:
                 result.notes.append(migrate.old_data_note(risks[service.name], service, None))
+            owner_note = _give_dumps_dir(data_dir, service)
+            if owner_note:
+                result.notes.append(owner_note)
     except BaseException:
         for made in reversed(created):
             try:
@@ -432,6 +431,32 @@ def _dumps_dir(folder: Path, written: str, created: list[Path]) -> Path:
     if data_dir.stat().st_mode & 0o777 & ~stack.DATA_DIR_MODE:
         os.chmod(data_dir, stack.DATA_DIR_MODE)  # dumps are private (the seed's ./data is 0755)
     return data_dir
+
+
+def _give_dumps_dir(data_dir: Path, service: PostgresService) -> str | None:
+    """Rule 19: a service with `user:` writes and reads its dumps as that uid. Root gives it the folder
+    and what it holds (a migration dump); otherwise the note says the one command to run."""
+    from composegen.fsutil import chown_command
+
+    user = service.mapping.get("user")
+    if stack.runs_as_root(user):
+        return None
+    text = str(user).strip()
+    match = re.fullmatch(r"([0-9]{1,10})(?::([0-9]{1,10}))?", text)
+    if match is None:
+        return (f"service '{service.name}' runs as '{text}', a name composegen cannot resolve on this host: "
+                f"{data_dir} must belong to that user of the image (its dumps are written there), or the "
+                f"container refuses to start")
+    uid, gid = int(match.group(1)), int(match.group(2)) if match.group(2) else -1
+    paths = [data_dir, *sorted(data_dir.iterdir())]
+    if all(p.lstat().st_uid == uid and gid in (-1, p.lstat().st_gid) for p in paths):
+        return None
+    if os.geteuid() == 0:
+        for p in paths:
+            os.lchown(p, uid, gid)
+        return None
+    return (f"service '{service.name}' runs as {text} and writes its dumps into {data_dir}, which must belong "
+            f"to it; not running as root, so run: {chown_command([(data_dir, text)], recursive=True)}")
 
 
 def _moved_dumps_notes(assignments: list, path: Path) -> list[str]:

@@ -30,8 +30,16 @@ def test_spelled_differently_is_still_one_folder(tmp_path):
 
 
 def test_cg001_does_not_suggest_a_patch_that_refuses(tmp_path):
-    """CG001 once said `fix: composegen patch` for a service patch then refused (runs as a non-root user)."""
-    path = write_stack(tmp_path, "services:\n  db:\n    image: postgres:16\n    user: '999:999'\n")
+    """CG001 once said `fix: composegen patch` for a service patch then refused (a read-only root)."""
+    path = write_stack(tmp_path, "services:\n  db:\n    image: postgres:16\n    read_only: true\n")
     [finding] = findings(lint(path), "CG001")
     assert "fix: composegen patch" not in finding.message
-    assert "runs as user '999:999'" in finding.message and "remove `user:`" in finding.message
+    assert "read-only root filesystem" in finding.message and "remove `read_only`" in finding.message
+
+
+def test_cg001_suggests_the_patch_for_a_non_root_service(tmp_path):
+    """Rule 19: patch takes a service with `user:`, so CG001 suggests it (it once said remove `user:`)."""
+    path = write_stack(tmp_path, "services:\n  db:\n    image: postgres:16\n    user: '1000:1000'\n")
+    [finding] = findings(lint(path), "CG001")
+    assert "fix: composegen patch" in finding.message
+    assert "remove `user:`" not in finding.message

@@ -99,7 +99,10 @@ def assert_has_setup(service: dict) -> None:
     env = service.get("environment")
     if isinstance(env, list):
         env = dict(item.split("=", 1) for item in env if "=" in item)
-    assert env["PGDATA"] == stack.CONTAINER_PGDATA
+    # Rule 19: a service with `user:` other than root cannot create /pgdata; its PGDATA is in /var/tmp.
+    user = service.get("user")
+    as_root = user is None or str(user).split(":")[0] in ("0", "root")
+    assert env["PGDATA"] == ("/pgdata" if as_root else "/var/tmp/pgdata")
     for name in (contract.ENV_SCHEDULE, contract.ENV_KEEP, contract.ENV_COMPRESSION):
         assert str(env[name])
     entrypoint = service["entrypoint"]

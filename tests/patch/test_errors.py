@@ -25,8 +25,6 @@ def assert_refused(result, compose, before: bytes, *fragments: str) -> None:
     ("services:\n  db:\n    image: [unclosed\n", ("not valid YAML",)),
     ("services:\n  app:\n    image: nginx\n  dbx:\n    image: dpage/pgadmin4\n", ("no Postgres service found",)),
     ("services:\n  pg:\n    image: bitnami/postgresql:16\n", ("/bitnami/postgresql",)),
-    ("services:\n  db:\n    image: postgres:16\n    user: '999:999'\n",
-     ("runs as user", "a crash or restart keeps every committed write")),
     # Rule 19: the refusal names the guarantee that cannot hold.
     ("services:\n  db:\n    image: postgres:16\n    read_only: true\n",
      ("read-only root filesystem", "a crash would then lose every write since the last dump")),

@@ -24,9 +24,6 @@ FILES = corpus_files()
 EXPECTED_REFUSALS = {
     "bitnami--discourse-2026-debian-12-docker-compose.yaml": "/bitnami/postgresql",
     "sourcegraph--docker-compose-docker-compose.yaml": "at /data",
-    "awesome-compose--nginx-golang-postgres-compose.yaml": "runs as user",
-    "umbrel-apps--docmost-docker-compose.yaml": "runs as user",
-    "umbrel-apps--torq-docker-compose.yaml": "runs as user",
 }
 
 pytestmark = pytest.mark.skipif(not FILES, reason=f"the corpus is not at {CORPUS}")
@@ -61,7 +58,8 @@ def test_patch_touches_only_the_postgres_service(corpus_copy, run_patch):
     name, compose = corpus_copy
     if name in EXPECTED_REFUSALS:
         return  # refused: test_patched_or_refused_with_one_line checks that
-    before = compose.read_text(encoding="utf-8")
+    # Bytes, as `after` is read: a CRLF file's lines must compare equal where patch kept them.
+    before = compose.read_bytes().decode("utf-8")
     [service] = [s for s in find_postgres_services(YAML().load(before)) if s.patchable]
     first, stop = service_line_range(before, service.name)
     assert run_patch(compose, "--fresh").exit_code == 0
@@ -120,7 +118,9 @@ def test_compose_config_accepts_the_result_and_other_services_are_unchanged(corp
     assert others_after == others_before
     patched = config_after["services"][service.name]
     assert patched["entrypoint"] == ["/utils/entrypoint"]
-    assert patched["environment"]["PGDATA"] == "/pgdata"
+    # Rule 19: a non-root `user:` cannot create /pgdata (docs/runtime.md).
+    as_root = str(patched.get("user", "0")).split(":")[0] in ("0", "root")
+    assert patched["environment"]["PGDATA"] == ("/pgdata" if as_root else "/var/tmp/pgdata")
     targets = {volume["target"] for volume in patched["volumes"]}
     assert {"/dumps", "/utils", "/docker-entrypoint-initdb.d/000-composegen-restore.sh"} <= targets
     assert not targets & {"/var/lib/postgresql", "/var/lib/postgresql/data"}

@@ -336,7 +336,7 @@ def _app_service(image: str, user: str, db: str, connections: int) -> dict:
 
 
 def _composegen_files(path: Path, tag: str, user: str, db: str, schedule: str, keep: int, compression: str,
-                      app_connections: int) -> None:
+                      app_connections: int, init_args: tuple[str, ...] = ()) -> None:
     """`composegen init --spec` into `path`, as a user runs it: the Postgres image is the test image
     (--postgres-image), the app the stand-in on the major's rootfs image (psql, no VOLUME)."""
     import subprocess
@@ -361,7 +361,7 @@ def _composegen_files(path: Path, tag: str, user: str, db: str, schedule: str, k
     _yaml_dump(spec, spec_file)
     cmd = [sys.executable, "-m", "composegen", "init", "--spec", str(spec_file), "--dir", str(path),
            "--postgres-version", str(spec_for(tag).major), "--postgres-image", tag,
-           "--schedule", schedule, "--keep", str(keep), "--compression", compression]
+           "--schedule", schedule, "--keep", str(keep), "--compression", compression, *init_args]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         raise StackError(f"composegen init failed ({result.returncode}): {result.stderr.strip()}")
@@ -405,11 +405,12 @@ def make_stack(path: Path, engine: Engine, *, image: str, setup: str = "composeg
                keep: int = 3, compression: str = "zstd", app_connections: int = 2,
                extra_env: dict | None = None, user: str = "app", db: str = "app",
                stop_grace_period: str | None = None,
-               healthcheck_interval: str | None = _SETUP_DEFAULT) -> Stack:
+               healthcheck_interval: str | None = _SETUP_DEFAULT, init_args: tuple[str, ...] = ()) -> Stack:
     """Write a stack folder at `path` (must not exist or be empty) and return its Stack (not started).
 
     `image`: a test image, short ("15-dash") or full tag. composegen: the files `composegen init`
-    writes, with `schedule`, `keep`, `compression`, `user` and `db`; `extra_env`,
+    writes, with `schedule`, `keep`, `compression`, `user` and `db`;
+    `init_args` are more `composegen init` options (e.g. `--user`); `extra_env`,
     `stop_grace_period` and `healthcheck_interval` (when given) go to compose.override.yaml, so the
     generated values (5m grace, 10s interval) apply unless a test asks otherwise. The seed: its own
     files; `stop_grace_period=None` gives it SEED_TEST_GRACE instead of its 5m; its healthcheck (its
@@ -425,7 +426,7 @@ def make_stack(path: Path, engine: Engine, *, image: str, setup: str = "composeg
     extra_env = {k: str(v) for k, v in (extra_env or {}).items()}
     interval = None if healthcheck_interval is _SETUP_DEFAULT else healthcheck_interval
     if setup == "composegen":
-        _composegen_files(path, tag, user, db, schedule, keep, compression, app_connections)
+        _composegen_files(path, tag, user, db, schedule, keep, compression, app_connections, init_args)
         override = _override(extra_env, stop_grace_period, interval)
         if override:
             _yaml_dump(override, path / OVERRIDE_FILE)

@@ -17,9 +17,10 @@ trap cleanup EXIT INT TERM
 
 # gosu: the entrypoint drops root; busybox: the Alpine-like flavour; zstd/xz-utils/gzip/bash: the
 # official images ship them and the runtime relies on it; locales: LANG=en_US.utf8 is a real locale
-# there. Nothing more (no procps: the official Debian-based image has no `ps` either, so the runtime
-# must not need it).
-include=gosu,busybox,zstd,xz-utils,gzip,bash,locales
+# there; libnss-wrapper: initdb as a uid with no passwd entry (`user: "1000:1000"`), which the official
+# images ship for that (both families). Nothing more (no procps: the official Debian-based image has no
+# `ps` either, so the runtime must not need it).
+include=gosu,busybox,zstd,xz-utils,gzip,bash,locales,libnss-wrapper
 
 # A suite newer than this host's debootstrap has no script of its own: testing is built like sid.
 script=

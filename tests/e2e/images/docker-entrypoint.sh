@@ -95,6 +95,30 @@ host_auth_method() {
 	fi
 }
 
+# initdb refuses to run as a uid with no passwd entry (a service with `user: "1000:1000"`): as the
+# official entrypoint does, nss_wrapper (LD_PRELOAD) gives it one, named postgres, for initdb only.
+fake_passwd_entry() {
+	local uid gid wrapper
+	uid=$(id -u)
+	gid=$(id -g)
+	getent passwd "$uid" >/dev/null 2>&1 && return 0
+	for wrapper in {/usr,}/lib{/*,}/libnss_wrapper.so; do
+		[ -s "$wrapper" ] || continue
+		NSS_WRAPPER_PASSWD=$(mktemp)
+		NSS_WRAPPER_GROUP=$(mktemp)
+		export LD_PRELOAD="$wrapper" NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+		printf 'postgres:x:%s:%s:PostgreSQL:%s:/bin/false\n' "$uid" "$gid" "$PGDATA" >"$NSS_WRAPPER_PASSWD"
+		printf 'postgres:x:%s:\n' "$gid" >"$NSS_WRAPPER_GROUP"
+		return 0
+	done
+}
+
+drop_passwd_entry() {
+	[[ ${LD_PRELOAD:-} == */libnss_wrapper.so ]] || return 0
+	rm -f "$NSS_WRAPPER_PASSWD" "$NSS_WRAPPER_GROUP"
+	unset LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+}
+
 # ARGS (the command's arguments after `postgres`)
 initialize() {
 	if [ -z "$POSTGRES_PASSWORD" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != trust ]; then
@@ -105,11 +129,13 @@ initialize() {
 	# Shell words: quotes in the value group words (`--locale-provider=icu "--icu-locale=en US"`).
 	local -a initdb_args
 	eval "initdb_args=($POSTGRES_INITDB_ARGS)"
+	fake_passwd_entry
 	if [ -n "$POSTGRES_PASSWORD" ]; then
 		initdb --username="$POSTGRES_USER" --pwfile=<(printf '%s\n' "$POSTGRES_PASSWORD") "${initdb_args[@]}"
 	else
 		initdb --username="$POSTGRES_USER" "${initdb_args[@]}"
 	fi
+	drop_passwd_entry
 	local method
 	method=$(host_auth_method "$@")
 	printf '\nhost all all all %s\n' "$method" >>"$PGDATA/pg_hba.conf"

@@ -47,3 +47,11 @@ esac
 sample=/usr/share/postgresql/$pg_major/postgresql.conf.sample
 sed -ri "s/^#?listen_addresses *=.*/listen_addresses = '*'/" "$sample"
 grep -q "^listen_addresses = '\*'" "$sample"
+
+# The official Dockerfiles' directory modes, which let a service run with `user:` (any uid): the home
+# and the socket directory are writable by every uid (1777, 3777), the pre-18 PGDATA too (under VOLUME).
+install -d -o postgres -g postgres -m 1777 /var/lib/postgresql
+install -d -o postgres -g postgres -m 3777 /var/run/postgresql
+if [ "$pg_major" -lt 18 ]; then
+	install -d -o postgres -g postgres -m 1777 /var/lib/postgresql/data
+fi
