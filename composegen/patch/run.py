@@ -161,9 +161,10 @@ def refusal(service: PostgresService) -> str | None:
     mapping = service.mapping
     if mapping.get("read_only") is True:
         return (f"service '{service.name}' has a read-only root filesystem: the live database would have to "
-                f"live on a tmpfs instead of the container layer at {stack.CONTAINER_PGDATA}, and a crash would "
-                f"then lose every write since the last dump (the guarantee that a crash or restart keeps every "
-                f"committed write); remove `read_only`, then patch again")
+                f"live on a tmpfs instead of the container layer, and a crash (kill -9, out of memory, the "
+                f"postmaster dying) would then lose every write since the last dump (rule 14: the live data "
+                f"survives a crash), while a volume instead would keep a copy of PGDATA after `docker compose "
+                f"down` (rule 14 too); remove `read_only`, then patch again")
     return None
 
 

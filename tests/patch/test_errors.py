@@ -27,7 +27,7 @@ def assert_refused(result, compose, before: bytes, *fragments: str) -> None:
     ("services:\n  pg:\n    image: bitnami/postgresql:16\n", ("/bitnami/postgresql",)),
     # Rule 19: the refusal names the guarantee that cannot hold.
     ("services:\n  db:\n    image: postgres:16\n    read_only: true\n",
-     ("read-only root filesystem", "a crash would then lose every write since the last dump")),
+     ("read-only root filesystem", "would then lose every write since the last dump", "rule 14")),
     ("services:\n  db:\n    image: postgres:16\n    services: 1\n  db: {}\n", ("YAML",)),
 ])
 def test_bad_input(tmp_path, run_patch, text, fragments):
