@@ -17,10 +17,9 @@ trap cleanup EXIT INT TERM
 
 # gosu: the entrypoint drops root; busybox: the Alpine-like flavour; zstd/xz-utils/gzip/bash: the
 # official images ship them and the runtime relies on it; locales: LANG=en_US.utf8 is a real locale
-# there; libnss-wrapper: initdb as a uid with no passwd entry (`user: "1000:1000"`), which the official
-# images ship for that (both families). Nothing more (no procps: the official Debian-based image has no
-# `ps` either, so the runtime must not need it).
-include=gosu,busybox,zstd,xz-utils,gzip,bash,locales,libnss-wrapper
+# there. Nothing more (no procps: the official Debian-based image has no `ps` either, so the runtime
+# must not need it).
+include=gosu,busybox,zstd,xz-utils,gzip,bash,locales
 
 # A suite newer than this host's debootstrap has no script of its own: testing is built like sid.
 script=
@@ -61,6 +60,12 @@ apt_install postgresql-common
 sed -ri 's/^#? *create_main_cluster *=.*/create_main_cluster = false/' "$root/etc/postgresql-common/createcluster.conf"
 grep -q '^create_main_cluster = false' "$root/etc/postgresql-common/createcluster.conf"
 apt_install "postgresql-$pg_major"
+# libnss-wrapper: initdb as a uid with no passwd entry (`user: "1000:1000"`, rule 19), which the
+# official images ship for that in both families. A testing suite can lose a package for a while: the
+# image is still built, and then refuses such a uid at initdb as an official image without it would.
+if ! apt_install libnss-wrapper; then
+	echo "build-rootfs: no libnss-wrapper in $suite: initdb will refuse a uid without a passwd entry" >&2
+fi
 
 umount "$root/proc"
 rm -f "$root/usr/sbin/policy-rc.d"
