@@ -17,6 +17,7 @@ from composegen.compose import stack_paths
 from composegen.errors import UserError
 from composegen.compose.model import runs_composegen_entrypoint
 from composegen.compose.discovery import compose_file_in
+from composegen.compose.files import stack_files
 
 Report = Callable[[str], None]
 Runner = Callable[..., subprocess.CompletedProcess]
@@ -39,10 +40,10 @@ def find_compose_file(path: Path) -> Path:
     return found
 
 
-def guarded_services(compose_file: Path, env_files: list[Path] | None = None) -> list[Guarded]:
+def guarded_services(compose_file: Path, env_files: list[Path] | None = None, stack=None) -> list[Guarded]:
     from composegen.compose.document import load
 
-    document = load(compose_file, env_files)
+    document = load(compose_file, env_files, stack)
     if document.parse_error is not None:
         error = document.parse_error
         raise UserError(f"{compose_file}:{error.line}:{error.column}: {error.message}")
@@ -96,7 +97,7 @@ def confirm_stop_dump(data_dir: Path, stop_began: datetime, before_stop: tuple |
 
 def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, project_name: str | None = None,
          runner: Runner = subprocess.run, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-         env_files: list[Path] | None = None) -> int:
+         env_files: list[Path] | None = None, files: list[Path] | tuple = ()) -> int:
     """Stop, confirm, remove. Returns the exit status: 0 removed, 1 left stopped (reported why).
 
     `project_name`: the Compose project, when it was started under another name than its folder's
@@ -104,11 +105,15 @@ def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, pr
     """
     from composegen.compose_binary import compose_command
 
-    compose_file = find_compose_file(path)
-    guarded = guarded_services(compose_file, env_files)
+    stack = stack_files(path, files, env_files)  # -f, else COMPOSE_FILE, else the folder's file
+    compose_file = find_compose_file(stack.main)
+    guarded = guarded_services(compose_file, env_files, stack)
     # For a folder, let Compose pick its files itself (so compose.override.yaml still applies);
-    # a file named on the command line is passed on as it is.
-    files = ["-f", str(compose_file.resolve())] if Path(path).is_file() else []
+    # files named on the command line (or by COMPOSE_FILE) are passed on as they are.
+    if stack.explicit:
+        files = [arg for one in stack.all for arg in ("-f", str(one.resolve()))]
+    else:
+        files = ["-f", str(compose_file.resolve())] if path is not None and Path(path).is_file() else []
     env_args = [arg for path in env_files or [] for arg in ("--env-file", str(path))]
     base = [*compose_command(), *(["-p", project_name] if project_name else []), *env_args, *files]
     stop_command = [*base, "stop"]

@@ -171,17 +171,20 @@ def file_problem(compose_file: Path, problem: str) -> ServiceStatus:
 
 
 def collect(paths: list[Path], max_age: timedelta = DEFAULT_MAX_AGE, now: datetime | None = None,
-            env_files: list[Path] | None = None) -> list[ServiceStatus]:
-    """The status of every Postgres service in the compose files under `paths`."""
+            env_files: list[Path] | None = None, files: list[Path] | tuple = ()) -> list[ServiceStatus]:
+    """The status of every Postgres service in the compose files under `paths` (or of the one stack that
+    `files`, as `-f`, name)."""
     from composegen.compose.discovery import compose_files
     from composegen.compose.document import load
+    from composegen.compose.files import stack_files
 
     now = now or datetime.now(timezone.utc)
     statuses = []
-    for compose_file in compose_files(paths):
+    stack = stack_files(None, files, env_files) if files else None
+    for compose_file in [stack.main] if stack else compose_files(paths):
         # One unreadable or malformed file is a finding of its own: the others still get their report.
         try:
-            document = load(compose_file, env_files)
+            document = load(compose_file, env_files, stack)
         except OSError as exc:
             statuses.append(file_problem(compose_file, f"cannot read: {exc.strerror or exc}"))
             continue

@@ -8,13 +8,16 @@ import click
 
 
 @click.command("down", context_settings={"ignore_unknown_options": False})
-@click.argument("path", required=False, type=click.Path(path_type=Path), default=Path("."))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.argument("compose_args", nargs=-1, type=click.UNPROCESSED)
 @click.option("--dry-run", is_flag=True, help="Say what would be run and checked; change nothing.")
 @click.option("-p", "--project-name", help="The Compose project name, if not the folder's (as `docker compose -p`).")
 @click.option("--env-file", "env_files", multiple=True, type=click.Path(path_type=Path),
               help="Compose's variables from this file instead of .env (repeatable; passed on to Compose).")
-def command(path, compose_args, dry_run, project_name, env_files) -> None:
+@click.option("-f", "--file", "files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Compose file, as `docker compose -f` (repeatable; passed on to Compose). Default: PATH, else "
+                   "COMPOSE_FILE, else the compose file in the current folder.")
+def command(path, compose_args, dry_run, project_name, env_files, files) -> None:
     """Stop the stack at PATH (a folder or compose file, default .), confirm that each Postgres service
     wrote a good dump at that stop, and only then run `docker compose down`.
 
@@ -25,8 +28,8 @@ def command(path, compose_args, dry_run, project_name, env_files) -> None:
     from composegen.down import down
     from composegen.masking import printable
 
-    if str(path).startswith("-"):  # `composegen down -- --remove-orphans`: no PATH, only Compose arguments
-        compose_args, path = (str(path), *compose_args), Path(".")
+    if path is not None and str(path).startswith("-"):  # `composegen down -- --remove-orphans`: no PATH
+        compose_args, path = (str(path), *compose_args), None
     status = down(path, list(compose_args), dry_run=dry_run, project_name=project_name, env_files=list(env_files) or None,
-                  report=lambda line: click.echo(f"composegen: {printable(line)}"))
+                  files=files, report=lambda line: click.echo(f"composegen: {printable(line)}"))
     raise SystemExit(status)

@@ -23,10 +23,14 @@ SEVERITY_NAMES = ("error", "warning", "note")
                    "docker-compose.yaml, docker-compose.yml). Files named on the command line are always checked.")
 @click.option("--env-file", "env_files", multiple=True, type=click.Path(path_type=Path),
               help="Compose's variables from this file instead of the .env beside each compose file (repeatable).")
+@click.option("-f", "--file", "compose_files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Lint one stack as `docker compose -f` reads it (repeatable): the first file is checked, the others "
+                   "are merged over it (instead of PATH).")
 @click.option("--allow-empty", is_flag=True, help="Exit 0 when PATH holds no compose file (default: exit 2).")
 @click.option("--list-rules", is_flag=True, help="List the rules (id, name, default severity, summary) and exit.")
 @click.option("--explain", metavar="RULE", help="Explain one rule (id or name) and how to fix its findings, and exit.")
-def command(paths, output_format, fail_on, config_path, names, env_files, allow_empty, list_rules, explain) -> None:
+def command(paths, output_format, fail_on, config_path, names, env_files, compose_files, allow_empty, list_rules,
+            explain) -> None:
     """Check every compose file under PATH (default: .) for the dump/restore setup, drift and unsafe settings.
 
     Exit status: 0 no finding at or above --fail-on, 1 such findings, 2 usage or input error.
@@ -51,7 +55,9 @@ def command(paths, output_format, fail_on, config_path, names, env_files, allow_
     from composegen.lint.finding import Severity
     from composegen.lint.formatters import FORMATS, text
 
-    targets = list(paths) or [Path(".")]
+    if compose_files and paths:
+        raise click.UsageError("give either PATH or -f/--file, not both")
+    targets = list(paths) or ([compose_files[0].parent] if compose_files else [Path(".")])
     if config_path is None:
         config_path = lint_config.find_config(targets[0])
     elif not config_path.is_file():
@@ -59,7 +65,7 @@ def command(paths, output_format, fail_on, config_path, names, env_files, allow_
     config = lint_config.load_config(config_path, ALL_RULES) if config_path else lint_config.LintConfig()
 
     result = engine.run(targets, config, tuple(names) or discovery.COMPOSE_FILE_NAMES, env_files=tuple(env_files),
-                        allow_empty=allow_empty)
+                        allow_empty=allow_empty, compose_files=tuple(compose_files))
     click.echo(FORMATS[output_format].render(result), nl=False)
     if output_format == "text":
         click.echo(text.summary(result), err=True)

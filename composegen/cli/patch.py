@@ -10,7 +10,10 @@ from composegen import contract
 
 
 @click.command("patch")
-@click.argument("compose_file", type=click.Path(path_type=Path, dir_okay=True))
+@click.argument("compose_file", required=False, type=click.Path(path_type=Path, dir_okay=True))
+@click.option("-f", "--file", "files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Compose file, as `docker compose -f` (repeatable): the first is the one patched, the others are "
+                   "merged over it. Default: PATH, else COMPOSE_FILE, else the compose file in the current folder.")
 @click.option("--service", "service", metavar="NAME", help="Patch only this Postgres service (default: every "
               "Postgres service of the file, each with its own dumps folder).")
 @click.option("--env-file", "env_files", multiple=True, type=click.Path(path_type=Path),
@@ -26,11 +29,12 @@ from composegen import contract
               f"else {contract.DEFAULT_KEEP}.")
 @click.option("--compression", type=click.Choice(list(contract.COMPRESSIONS)), help=f"Default: the service's current value, "
               f"else {contract.DEFAULT_COMPRESSION}.")
-def command(compose_file: Path, service: str | None, env_files: tuple[Path, ...], dry_run: bool, show_secrets: bool,
+def command(compose_file: Path | None, files: tuple[Path, ...], service: str | None, env_files: tuple[Path, ...], dry_run: bool, show_secrets: bool,
             check: bool, migrate: bool, fresh: bool,
             schedule: str | None, keep: int | None, compression: str | None) -> None:
     """Add the dump/restore setup to an existing compose file (or the one in a folder), keeping every
-    other byte as it is.
+    other byte as it is. With several files (-f, COMPOSE_FILE, compose.override.yaml) the first one is
+    edited; a service whose setup another file would override is refused.
 
     Idempotent: patching a patched file changes nothing (utils/ is refreshed to the current scripts).
     A service whose data is in a volume or a bind mount is refused unless --migrate or --fresh.
@@ -41,7 +45,8 @@ def command(compose_file: Path, service: str | None, env_files: tuple[Path, ...]
     if dry_run and check:
         raise click.UsageError("--dry-run and --check exclude each other")
     request = PatchRequest(path=compose_file, service=service, schedule=schedule, keep=keep, compression=compression,
-                           dry_run=dry_run, check=check, migrate=migrate, fresh=fresh, env_files=tuple(env_files))
+                           dry_run=dry_run, check=check, migrate=migrate, fresh=fresh, env_files=tuple(env_files),
+                           files=tuple(files))
     try:
         result = patch(request)
     except MigrationRequired as exc:

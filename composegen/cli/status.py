@@ -35,7 +35,10 @@ def _parse_max_age(ctx, param, value: str):
               help="Seconds to wait for the webhook.")
 @click.option("--env-file", "env_files", multiple=True, type=click.Path(path_type=Path),
               help="Compose's variables from this file instead of .env beside the compose file (repeatable, as Compose's).")
-def command(paths, max_age, as_json, output_format, webhook, webhook_timeout, env_files) -> None:
+@click.option("-f", "--file", "files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="The stack's compose files, as `docker compose -f` (repeatable: the first, then those merged over "
+                   "it), instead of PATH.")
+def command(paths, max_age, as_json, output_format, webhook, webhook_timeout, env_files, files) -> None:
     """Show the newest good dump (file, size, age), its last verification and the last attempt of each
     Postgres service under PATH.
 
@@ -53,8 +56,10 @@ def command(paths, max_age, as_json, output_format, webhook, webhook_timeout, en
 
         check_url(webhook)
     now = datetime.now(timezone.utc)
+    if files and paths:
+        raise UserError("give either PATH or -f/--file, not both")
     targets = list(paths) or [Path(".")]
-    statuses = collect(targets, max_age, now, env_files=list(env_files) or None)
+    statuses = collect(targets, max_age, now, env_files=list(env_files) or None, files=files)
     if not statuses:
         raise UserError(f"no Postgres service in a compose file under {', '.join(map(str, targets))}")
     failing = sum(1 for status in statuses if not status.ok)

@@ -26,6 +26,8 @@ class ComposeDocument:
     parse_error: ParseError | None = None
     ignores: dict[int, set[str]] = field(default_factory=dict)  # 1-based line -> rule ids/names
     env_files: list | None = None  # --env-file: where Compose's variables come from (default: .env beside)
+    overrides: tuple = ()  # files Compose merges over this one (-f, COMPOSE_FILE)
+    auto_override: bool = True  # and compose.override.yaml beside it (not when the files were named)
     _postgres: list | None = None
     _project: object = None
 
@@ -51,7 +53,8 @@ class ComposeDocument:
             from composegen.errors import UserError
 
             try:
-                self._project = load_project(self.path, env_files=self.env_files, main_data=self.data)
+                self._project = load_project(self.path, env_files=self.env_files, main_data=self.data,
+                                             overrides=list(self.overrides), auto_override=self.auto_override)
             except UserError:
                 self._project = False
         return self._project or None
@@ -116,9 +119,9 @@ def _shape_error(data: object) -> ParseError | None:
     return None
 
 
-def load(path: Path, env_files: list | None = None) -> ComposeDocument:
+def load(path: Path, env_files: list | None = None, stack=None) -> ComposeDocument:
     """Parse `path`. A file that cannot be read, invalid YAML, or bytes that are not UTF-8 become
-    `parse_error`, not an exception."""
+    `parse_error`, not an exception. `stack` (compose.files.StackFiles of `path`): the files merged over it."""
     from composegen.compose.load import LoadError, decode, read_bytes
 
     try:
@@ -127,4 +130,6 @@ def load(path: Path, env_files: list | None = None) -> ComposeDocument:
         return ComposeDocument(path=path, text="", parse_error=ParseError(exc.line or 1, exc.column or 1, exc.message))
     document = parse_text(path, text)
     document.env_files = env_files
+    if stack is not None:
+        document.overrides, document.auto_override = tuple(stack.overrides), stack.auto_override
     return document

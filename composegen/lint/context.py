@@ -15,6 +15,8 @@ class LintContext:
     git_ignored: dict[Path, bool | None] = field(default_factory=dict)
     # --env-file: where Compose's variables come from (default: the .env beside each compose file)
     env_files: tuple[Path, ...] = ()
+    # -f: the stack's files (compose.files.StackFiles); its main file is the one linted
+    stack: object = None
 
     @cached_property
     def rendered_utils(self) -> dict[str, bytes]:

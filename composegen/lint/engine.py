@@ -47,7 +47,8 @@ def active_rules(config: LintConfig) -> list[Rule]:
 
 def lint_file(path: Path, rules: list[Rule], context: LintContext) -> list[Finding]:
     try:
-        document = load(path, list(context.env_files) or None)
+        stack = context.stack if context.stack is not None and context.stack.main == path else None
+        document = load(path, list(context.env_files) or None, stack)
     except OSError as exc:
         raise UserError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if document.parse_error is not None:
@@ -108,8 +109,17 @@ def _lint_all(files: list[Path], rules: list[Rule], context: LintContext) -> lis
 
 
 def run(paths: list[Path], config: LintConfig, patterns: tuple[str, ...] = discovery.COMPOSE_FILE_NAMES,
-        env_files: tuple[Path, ...] = (), allow_empty: bool = True) -> LintResult:
-    files = [path for path in discovery.compose_files(paths, patterns) if not config.is_excluded(path)]
+        env_files: tuple[Path, ...] = (), allow_empty: bool = True, compose_files: tuple[Path, ...] = ()) -> LintResult:
+    """Lint the compose files under `paths`, or (`compose_files`, as `-f`) the first of those files with
+    the others merged over it."""
+    stack = None
+    if compose_files:
+        from composegen.compose.files import stack_files
+
+        stack = stack_files(None, compose_files, env_files)
+        files = [stack.main]
+    else:
+        files = [path for path in discovery.compose_files(paths, patterns) if not config.is_excluded(path)]
     if not files and not allow_empty:
         # A wrong path in CI must not pass as "0 files, no finding".
         raise UserError(f"no compose file under {', '.join(map(str, paths))} (looked for {', '.join(patterns)}); "
@@ -120,6 +130,6 @@ def run(paths: list[Path], config: LintConfig, patterns: tuple[str, ...] = disco
         stack_paths, stack_folders = stack_paths_for_git(path)
         asked.extend(stack_paths)
         folders |= stack_folders
-    context = LintContext(git_ignored=git.ignored(asked, folders), env_files=tuple(env_files))
+    context = LintContext(git_ignored=git.ignored(asked, folders), env_files=tuple(env_files), stack=stack)
     findings = sorted(_lint_all(files, rules, context))
     return LintResult(files=files, findings=findings, rules=rules)

@@ -17,7 +17,7 @@ from composegen import contract, stack
 from composegen.compose.detect import PostgresService, environment_value, find_postgres_services, interpolate_defaults
 from composegen.errors import UserError
 from composegen.fsutil import atomic_write
-from composegen.compose.discovery import compose_file_in
+from composegen.compose.files import StackFiles, stack_files
 from composegen import image_config as image
 from composegen.patch import migrate
 from composegen.patch.edit import plan_service
@@ -29,7 +29,7 @@ from composegen.service_block import RuntimeOptions, missing_setup
 
 @dataclass(frozen=True)
 class PatchRequest:
-    path: Path
+    path: Path | None  # a compose file or its folder (None: the current folder, or `files` alone)
     service: str | None = None
     # Runtime options given on the command line; None keeps the service's current value (or the default).
     schedule: str | None = None
@@ -40,6 +40,7 @@ class PatchRequest:
     migrate: bool = False
     fresh: bool = False
     env_files: tuple[Path, ...] = ()  # --env-file: Compose's variables (default: .env beside the file)
+    files: tuple[Path, ...] = ()  # -f/--file: the main file, then the files Compose merges over it
 
 
 @dataclass
@@ -90,17 +91,52 @@ def load_compose(path: Path) -> LoadedCompose:
     return LoadedCompose(path, raw, SourceLines.from_text(text), data, tree)
 
 
-def compose_project(loaded: LoadedCompose, env_files: tuple[Path, ...] = ()):
+def compose_project(loaded: LoadedCompose, env_files: tuple[Path, ...] = (), stack: StackFiles | None = None,
+                    main_data: object = None):
     """Compose's view of the file (variables, overrides, extends, include); None when Compose could not
     read it either (say, a required variable unset): the file alone is read then."""
     from composegen.compose.project import load_project
 
+    stack = stack or StackFiles(loaded.path)
     try:
-        return load_project(loaded.path, env_files=list(env_files) or None, main_data=loaded.data)
+        return load_project(loaded.path, env_files=list(env_files) or None, overrides=list(stack.overrides),
+                            main_data=loaded.data if main_data is None else main_data,
+                            auto_override=stack.auto_override)
     except UserError:
-        if env_files:
-            raise  # an env file the user named must be readable
+        if env_files or stack.explicit:
+            raise  # an env file or a compose file the user named must be readable
         return None
+
+
+def check_overrides_keep_setup(loaded: LoadedCompose, after: str, changed: list[str], project,
+                               env_files: tuple[Path, ...], stack: StackFiles) -> None:
+    """patch edits the main file only: refuse when a file merged over it (-f, COMPOSE_FILE or
+    compose.override.yaml) sets, for a patched service, what the edits write, so that Compose's merged
+    view would lack part of the setup."""
+    from composegen.compose.load import parse_yaml
+
+    if project is None or len(project.files) < 2 or not changed:
+        return
+    patched = compose_project(loaded, env_files, stack, main_data=parse_yaml(after, loaded.path))
+    for name in changed:
+        merged = patched.services.get(name) if patched is not None else None
+        lacking = missing_setup(merged) if merged is not None else []
+        if lacking:
+            over = [str(path) for path in project.files[1:] if _defines(path, name)]
+            raise UserError(f"{loaded.path}: service '{name}' is also set in {', '.join(over) or 'a file merged over it'}, "
+                            f"which overrides what patch writes ({'; '.join(lacking)}): move those keys of '{name}' "
+                            f"into {loaded.path.name}, then patch; nothing changed")
+
+
+def _defines(path: Path, name: str) -> bool:
+    from composegen.compose.load import LoadError, load_yaml_file
+
+    try:
+        data = load_yaml_file(path, "compose file")
+    except LoadError:
+        return False
+    services = data.get("services") if isinstance(data, dict) else None
+    return isinstance(services, dict) and name in services
 
 
 def choose_services(loaded: LoadedCompose, name: str | None, project=None) -> list[PostgresService]:
@@ -319,7 +355,8 @@ def patch(request: PatchRequest) -> PatchResult:
     from composegen import validate
     from composegen.compose import dumps_layout
 
-    path = compose_file_in(Path(request.path))
+    stack = stack_files(request.path, request.files, request.env_files)
+    path = stack.main
     if request.schedule is not None:
         validate.schedule(request.schedule)
     if request.keep is not None:
@@ -327,7 +364,7 @@ def patch(request: PatchRequest) -> PatchResult:
     if request.migrate and request.fresh:
         raise UserError("--migrate and --fresh exclude each other: --migrate dumps existing data, --fresh says there is none")
     loaded = load_compose(path)
-    project = compose_project(loaded, request.env_files)
+    project = compose_project(loaded, request.env_files, stack)
     services = choose_services(loaded, request.service, project)
     folder = path.parent if str(path.parent) else Path(".")
     # Rule 18: the layout is decided over every Postgres service of the file, so patching one at a
@@ -348,6 +385,7 @@ def patch(request: PatchRequest) -> PatchResult:
         edits.extend(plan.edits)
         notes.extend(plan.notes)
     after = apply_edits(loaded.source, edits).text()
+    check_overrides_keep_setup(loaded, after, changed, project, request.env_files, stack)
     notes.extend(_moved_dumps_notes([layout[s.name] for s in services], path))
     # Data the patched services would not start from: only asked while the setup is missing (and not by
     # --check, whose answer does not depend on it).
