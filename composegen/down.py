@@ -95,6 +95,19 @@ def confirm_stop_dump(data_dir: Path, stop_began: datetime, before_stop: tuple |
     return None
 
 
+def runtime_log_line(log_text: str) -> str | None:
+    """The last line the runtime logged (`composegen: ...`) in a container's output: why a stop wrote
+    no dump, in the runtime's own words ("cannot start postgres privately ...", "stop requested while
+    the database is initializing ..."), or None."""
+    lines = [line.split("composegen: ", 1)[1].strip() for line in log_text.splitlines() if "composegen: " in line]
+    return lines[-1] if lines else None
+
+
+def with_log_line(problem: str, log_text: str) -> str:
+    line = runtime_log_line(log_text)
+    return f"{problem} (its log ends with: {line})" if line else problem
+
+
 def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, project_name: str | None = None,
          runner: Runner = subprocess.run, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
          env_files: list[Path] | None = None, files: list[Path] | tuple = ()) -> int:
@@ -140,6 +153,9 @@ def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, pr
     for data_dir in data_dirs:
         problem = confirm_stop_dump(data_dir, stop_began, before_stop[data_dir])
         if problem:
+            logs = runner([*base, "logs", "--no-color", "--tail", "40", owner[data_dir]], cwd=compose_file.parent,
+                          check=False, capture_output=True, text=True)
+            problem = with_log_line(problem, f"{logs.stdout or ''}\n{logs.stderr or ''}")
             problems.append(f"'{owner[data_dir]}': {problem}")
         else:
             report(f"confirmed: a good dump of '{owner[data_dir]}' in {data_dir} from this stop")

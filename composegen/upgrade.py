@@ -195,7 +195,7 @@ def upgrade(path: Path, *, to_image: str | None = None, to_version: int | None =
             report: Report = lambda line: None, runner=subprocess.run,
             clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> int:
     """Returns the exit status: 0 upgraded, 1 not upgraded (said why; rolled back when it had begun)."""
-    from composegen.down import confirm_stop_dump
+    from composegen.down import confirm_stop_dump, with_log_line
     from composegen.fsutil import atomic_write
 
     chosen = plan(path, to_image=to_image, to_version=to_version, service=service)
@@ -224,6 +224,9 @@ def upgrade(path: Path, *, to_image: str | None = None, to_version: int | None =
     problem = (f"`docker compose stop` failed (exit {stopped.returncode})" if stopped.returncode != 0
                else confirm_stop_dump(chosen.data_dir, stop_began, before_stop))
     if problem:
+        if stopped.returncode == 0:  # why the stop wrote no good dump, in the runtime's words
+            logs = compose.run("logs", "--no-color", "--tail", "40", chosen.service)
+            problem = with_log_line(problem, f"{logs.stdout or ''}\n{logs.stderr or ''}")
         report(f"not upgrading: {problem}")
         started = compose.run("start")
         report("the stack was started again as it was" if started.returncode == 0

@@ -39,13 +39,15 @@ class FakeCompose:
     """Records the commands; on `stop` writes the record (and dump) the runtime would write."""
 
     def __init__(self, folder: Path, outcome: str | None = "written", at: datetime = NOW, trigger: str = "stop",
-                 stop_status: int = 0, keep_file: bool = True):
+                 stop_status: int = 0, keep_file: bool = True, log: str = ""):
         self.folder, self.outcome, self.at, self.trigger = folder, outcome, at, trigger
-        self.stop_status, self.keep_file = stop_status, keep_file
+        self.stop_status, self.keep_file, self.log = stop_status, keep_file, log
         self.calls: list[list[str]] = []
 
-    def __call__(self, command, cwd=None, check=False):
+    def __call__(self, command, cwd=None, check=False, **kwargs):
         self.calls.append(list(command))
+        if "logs" in command:
+            return subprocess.CompletedProcess(command, 0, self.log, "")
         if command[-1] == "stop" and self.outcome:
             data = self.folder / "data"
             good = "cluster-20261124T205959Z.sql.zst"
@@ -105,7 +107,7 @@ def test_left_stopped_with_the_reason(tmp_path, fake_options, reason):
     fake = FakeCompose(stack(tmp_path), **fake_options)
     status, lines = run_down(tmp_path, fake)
     assert status == 1
-    assert [call[-1] for call in fake.calls] == ["stop"]  # never `down`
+    assert "down" not in [call[2] for call in fake.calls]  # never `down`
     assert any(reason in line for line in lines), lines
 
 
@@ -122,6 +124,19 @@ def test_a_record_not_rewritten_by_this_stop_is_not_a_confirmation(tmp_path):
     idle = FakeCompose(folder, outcome=None)  # this stop: the service was not running, nothing written
     status, lines = run_down(folder, idle)
     assert status == 1 and any("was not rewritten" in line for line in lines)
+
+
+def test_a_stop_without_a_dump_says_why_in_the_runtime_s_words(tmp_path):
+    # The runtime logged why the stop took no dump; the refusal passes it on (the last such line).
+    log = ("postgres-1  | composegen: stop requested: fast shutdown (clients are disconnected), then ...\n"
+           "postgres-1  | 2026-11-24 LOG:  database system is shut down\n"
+           "postgres-1  | composegen: cannot start postgres privately for the final dump: no dump at this stop\n")
+    fake = FakeCompose(stack(tmp_path), outcome=None, log=log)
+    status, lines = run_down(tmp_path, fake)
+    assert status == 1
+    assert ["docker", "compose", "logs", "--no-color", "--tail", "40", "db"] in fake.calls
+    assert any(line.endswith("(its log ends with: cannot start postgres privately for the final dump: no dump "
+                             "at this stop)") for line in lines), lines
 
 
 def test_corrupt_record_is_not_a_confirmation(tmp_path):

@@ -69,13 +69,13 @@ def test_down_gates_each_service(tmp_path, monkeypatch):
         (tmp_path / "data" / name).mkdir(parents=True)
     calls, lines = [], []
 
-    def runner(command, cwd=None, check=False):  # the stop writes a dump for db only: auth's failed
-        calls.append(command[-1])
+    def runner(command, cwd=None, check=False, **kwargs):  # the stop writes a dump for db only: auth's failed
+        calls.append(command[-1] if "logs" not in command else f"logs {command[-1]}")
         if command[-1] == "stop":
             dump(tmp_path / "data" / "db", NOW)
         return subprocess.CompletedProcess(command, 0)
 
     status = down(tmp_path, [], dry_run=False, report=lines.append, runner=runner, clock=lambda: NOW)
-    assert status == 1 and calls == ["stop"], lines
+    assert status == 1 and calls == ["stop", "logs auth"], lines  # the log of the one not confirmed
     assert any("confirmed: a good dump of 'db'" in line for line in lines), lines
     assert any("not removing the containers: 'auth'" in line for line in lines)
