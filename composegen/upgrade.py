@@ -41,6 +41,7 @@ class Plan:
     new_major: int
     raw: bytes  # the compose file as it was
     new_text: str  # with only the image value changed
+    compose_files: tuple = ()  # named by -f or COMPOSE_FILE: passed on to Compose (`-f` each)
 
 
 def catalog_limits(data: object) -> list[tuple[str, int, int, str]]:
@@ -66,7 +67,9 @@ def catalog_limits(data: object) -> list[tuple[str, int, int, str]]:
     return limits
 
 
-def plan(path: Path, *, to_image: str | None, to_version: int | None, service: str | None) -> Plan:
+def plan(path: Path | None, *, to_image: str | None, to_version: int | None, service: str | None,
+         files: list[Path] | tuple = ()) -> Plan:
+    from composegen.compose.files import stack_files
     from composegen.down import find_compose_file
     from composegen.image_edit import image_for_major, with_image
     from composegen.compose.model import runs_composegen_entrypoint
@@ -75,9 +78,11 @@ def plan(path: Path, *, to_image: str | None, to_version: int | None, service: s
 
     if (to_image is None) == (to_version is None):
         raise UserError("give exactly one of --to-image IMAGE and --to-version N")
-    compose_file = find_compose_file(Path(path))
+    stack = stack_files(path, files)  # -f, else COMPOSE_FILE, else the folder's file
+    compose_file = find_compose_file(stack.main)
     loaded = load_compose(compose_file)
     services = choose_services(loaded, service)
+    _refuse_image_set_elsewhere(compose_file, services, stack)
     if len(services) > 1:
         raise UserError(f"{compose_file}: {len(services)} Postgres services ({', '.join(s.name for s in services)}): "
                         f"choose one with --service NAME")
@@ -115,7 +120,19 @@ def plan(path: Path, *, to_image: str | None, to_version: int | None, service: s
             raise UserError(f"the catalog says {app} supports PostgreSQL {low} to {high} ({source}), "
                             f"not {new_major}: not upgrading")
     return Plan(compose_file, chosen.name, data_dir, chosen.image, new_image, old_major, new_major, loaded.raw,
-                new_text)
+                new_text, tuple(stack.all) if stack.explicit else ())
+
+
+def _refuse_image_set_elsewhere(compose_file: Path, services: list, stack) -> None:
+    """upgrade changes the image in the first file: a later -f/COMPOSE_FILE file that sets it would win."""
+    from composegen.patch.run import _defines_key
+
+    for other in stack.overrides:
+        for chosen in services:
+            if _defines_key(other, chosen.name, "image"):
+                raise UserError(f"{compose_file}: the image of service '{chosen.name}' is set in {other} too, which "
+                                f"Compose merges over {compose_file.name}: upgrade edits only {compose_file.name}; "
+                                f"remove the image from {other}, or upgrade without that file")
 
 
 class _Stack:
@@ -124,7 +141,10 @@ class _Stack:
     def __init__(self, plan: Plan, path: Path, project_name: str | None, runner) -> None:
         from composegen.compose_binary import compose_command
 
-        files = ["-f", str(plan.compose_file.resolve())] if Path(path).is_file() else []
+        if plan.compose_files:
+            files = [arg for one in plan.compose_files for arg in ("-f", str(Path(one).resolve()))]
+        else:
+            files = ["-f", str(plan.compose_file.resolve())] if path is not None and Path(path).is_file() else []
         self.base = [*compose_command(), *(["-p", project_name] if project_name else []), *files]
         self.cwd = plan.compose_file.parent
         self.runner = runner
@@ -193,12 +213,12 @@ def stop_time_dump(data_dir: Path) -> Path:
 def upgrade(path: Path, *, to_image: str | None = None, to_version: int | None = None, service: str | None = None,
             project_name: str | None = None, timeout: float = 900, memory: str = throwaway.DEFAULT_MEMORY,
             report: Report = lambda line: None, runner=subprocess.run,
-            clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> int:
+            clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc), files: list[Path] | tuple = ()) -> int:
     """Returns the exit status: 0 upgraded, 1 not upgraded (said why; rolled back when it had begun)."""
     from composegen.down import confirm_stop_dump, with_log_line
     from composegen.fsutil import atomic_write
 
-    chosen = plan(path, to_image=to_image, to_version=to_version, service=service)
+    chosen = plan(path, to_image=to_image, to_version=to_version, service=service, files=files)
     target = verify.Target(chosen.compose_file, chosen.service, chosen.data_dir, chosen.old_image)
     newest = dump_record.dump_files(chosen.data_dir)[0].path
 

@@ -67,18 +67,21 @@ class DumpResult:
         return f"{self.dump}: " + "; ".join(parts)
 
 
-def targets(paths: list[Path]) -> list[Target]:
-    """The Postgres services with the dump setup in the compose files under `paths`."""
+def targets(paths: list[Path], files: list[Path] | tuple = ()) -> list[Target]:
+    """The Postgres services with the dump setup in the compose files under `paths` (or in the one stack
+    `files` name, as `-f`)."""
     from composegen.compose.detect import interpolate_defaults
     from composegen.compose.model import runs_composegen_entrypoint
     from composegen.compose.discovery import compose_files
     from composegen.compose.document import load
+    from composegen.compose.files import stack_files
     from composegen.compose.stack_paths import data_folder
 
     found = []
-    for compose_file in compose_files(paths):
+    stack = stack_files(None, files) if files else None
+    for compose_file in [stack.main] if stack else compose_files(paths):
         try:
-            document = load(compose_file)
+            document = load(compose_file, None, stack)
         except OSError as exc:
             raise UserError(f"{compose_file}: cannot read: {exc.strerror or exc}") from None
         if document.parse_error is not None:
@@ -133,10 +136,10 @@ def verify_dump(target: Target, dump: Path, image: str, *, memory: str = throwaw
 
 def verify(paths: list[Path], *, image: str | None = None, every: bool = False,
            memory: str = throwaway.DEFAULT_MEMORY, timeout: float = 3600,
-           report: Report = lambda line: None) -> tuple[list[DumpResult], list[str]]:
+           report: Report = lambda line: None, files: list[Path] | tuple = ()) -> tuple[list[DumpResult], list[str]]:
     """Verify each service's newest dump (every kept dump with `every`). Returns the results and the
     notes worth telling (a verify record that could not be written)."""
-    found = targets(paths)
+    found = targets(paths, files)
     if not found:
         raise UserError(f"no Postgres service with composegen's dump setup in a compose file under "
                         f"{', '.join(map(str, paths))}")

@@ -8,7 +8,7 @@ import click
 
 
 @click.command("upgrade")
-@click.argument("path", required=False, type=click.Path(path_type=Path), default=Path("."))
+@click.argument("path", required=False, type=click.Path(path_type=Path))
 @click.option("--to-image", metavar="IMAGE", help="The new image of the Postgres service (e.g. postgres:18-alpine).")
 @click.option("--to-version", metavar="N", type=click.IntRange(10, 99),
               help="The new PostgreSQL major: the service's image with its tag's major replaced.")
@@ -17,7 +17,10 @@ import click
 @click.option("--timeout", default="15m", show_default=True,
               help="How long the new service may take to restore and become healthy (e.g. 15m, 2h).")
 @click.option("--memory", default="1g", show_default=True, help="Memory limit of the verification's throwaway container.")
-def command(path, to_image, to_version, service, project_name, timeout, memory) -> None:
+@click.option("-f", "--file", "files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Compose file, as `docker compose -f` (repeatable; passed on to Compose): the image is changed in "
+                   "the first. Default: PATH, else COMPOSE_FILE, else the compose file in the current folder.")
+def command(path, to_image, to_version, service, project_name, timeout, memory, files) -> None:
     """Upgrade the Postgres service of the stack at PATH (a folder or compose file, default .) to a newer
     image, keeping every row.
 
@@ -40,5 +43,5 @@ def command(path, to_image, to_version, service, project_name, timeout, memory) 
         raise UserError(f"--timeout: {exc}") from None
     terminate_on_sigterm()
     status = upgrade(path, to_image=to_image, to_version=to_version, service=service, project_name=project_name,
-                     timeout=seconds, memory=memory, report=lambda line: click.echo(f"composegen: {line}"))
+                     timeout=seconds, memory=memory, files=files, report=lambda line: click.echo(f"composegen: {line}"))
     raise SystemExit(status)

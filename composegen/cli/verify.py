@@ -52,7 +52,10 @@ def print_result(result) -> None:
 @click.option("--memory", default="1g", show_default=True, help="Memory limit of the throwaway container.")
 @click.option("--timeout", default="1h", show_default=True, callback=_parse_duration,
               help="Give up on a restore after this long (e.g. 30m, 2h).")
-def command(paths, image, every, memory, timeout) -> None:
+@click.option("-f", "--file", "files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="The stack's compose files, as `docker compose -f` (repeatable: the first, then those merged over "
+                   "it), instead of PATH.")
+def command(paths, image, every, memory, timeout, files) -> None:
     """Restore the newest good dump of each Postgres service under PATH into a throwaway container and
     compare each table's row count with the counts recorded when the dump was taken.
 
@@ -63,9 +66,11 @@ def command(paths, image, every, memory, timeout) -> None:
     """
     from composegen.verify import verify
 
+    if files and paths:
+        raise click.UsageError("give either PATH or -f/--file, not both")
     terminate_on_sigterm()
     targets = list(paths) or [Path(".")]
-    results, notes = verify(targets, image=image, every=every, memory=memory, timeout=timeout,
+    results, notes = verify(targets, image=image, every=every, memory=memory, timeout=timeout, files=files,
                             report=lambda line: click.echo(f"composegen: {line}", err=True))
     for result in results:
         print_result(result)

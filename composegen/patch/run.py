@@ -129,6 +129,11 @@ def check_overrides_keep_setup(loaded: LoadedCompose, after: str, changed: list[
 
 
 def _defines(path: Path, name: str) -> bool:
+    return _defines_key(path, name, None)
+
+
+def _defines_key(path: Path, name: str, key: str | None) -> bool:
+    """Whether the compose file at `path` itself defines service `name` (and in it `key`, when given)."""
     from composegen.compose.load import LoadError, load_yaml_file
 
     try:
@@ -136,7 +141,10 @@ def _defines(path: Path, name: str) -> bool:
     except LoadError:
         return False
     services = data.get("services") if isinstance(data, dict) else None
-    return isinstance(services, dict) and name in services
+    service = services.get(name) if isinstance(services, dict) else None
+    if key is None:
+        return isinstance(services, dict) and name in services
+    return isinstance(service, dict) and key in service
 
 
 def choose_services(loaded: LoadedCompose, name: str | None, project=None) -> list[PostgresService]:

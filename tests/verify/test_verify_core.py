@@ -166,3 +166,35 @@ def test_upgrade_with_several_postgres_services_asks_which(tmp_path, majors):
     assert plan.data_dir == folder / "data" / "db2"
     assert plan.new_text == compose.replace("  db2:\n    image: postgres:15-alpine", "  db2:\n    image: postgres:17-alpine")
     assert [t.data_dir for t in verify.targets([folder])] == [folder / "data" / "db", folder / "data" / "db2"]
+
+
+# -f/--file (as `docker compose -f`): the stack's files named, the first one edited.
+
+def test_verify_dash_f_finds_the_service_of_the_named_files(tmp_path):
+    folder = make(tmp_path / "s")
+    (folder / "compose.yaml").rename(folder / "base.yaml")
+    (folder / "prod.yaml").write_text("services:\n  db:\n    image: postgres:16-alpine\n")
+    assert verify.targets([folder]) == []  # no default-named file there
+    [target] = verify.targets([], [folder / "base.yaml", folder / "prod.yaml"])
+    assert (target.compose_file, target.service, target.image) == (folder / "base.yaml", "db", "postgres:16-alpine")
+
+
+def test_upgrade_dash_f_plans_in_the_first_file_and_passes_every_file_on(tmp_path, majors):
+    folder = make(tmp_path / "s")
+    (folder / "prod.yaml").write_text("services:\n  db:\n    stop_grace_period: 5m\n")
+    plan = upgrade.plan(None, to_image=None, to_version=17, service=None,
+                        files=[folder / "compose.yaml", folder / "prod.yaml"])
+    assert plan.compose_file == folder / "compose.yaml"
+    assert plan.new_text == COMPOSE.replace("postgres:15-alpine", "postgres:17-alpine")
+    assert plan.compose_files == (folder / "compose.yaml", folder / "prod.yaml")
+    stack = upgrade._Stack(plan, None, None, runner=None)
+    assert stack.base[-4:] == ["-f", str((folder / "compose.yaml").resolve()), "-f", str((folder / "prod.yaml").resolve())]
+
+
+def test_upgrade_refuses_when_a_later_file_sets_the_image(tmp_path, majors):
+    folder = make(tmp_path / "s")
+    (folder / "prod.yaml").write_text("services:\n  db:\n    image: postgres:15-alpine\n")
+    with pytest.raises(UserError, match="is set in .*prod.yaml too.*upgrade edits only compose.yaml"):
+        upgrade.plan(None, to_image=None, to_version=17, service=None,
+                     files=[folder / "compose.yaml", folder / "prod.yaml"])
+    assert (folder / "compose.yaml").read_text() == COMPOSE
