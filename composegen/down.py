@@ -110,7 +110,7 @@ def with_log_line(problem: str, log_text: str) -> str:
 
 def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, project_name: str | None = None,
          runner: Runner = subprocess.run, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-         env_files: list[Path] | None = None, files: list[Path] | tuple = ()) -> int:
+         env_files: list[Path] | None = None, files: list[Path] | tuple = (), profiles: list[str] | tuple = ()) -> int:
     """Stop, confirm, remove. Returns the exit status: 0 removed, 1 left stopped (reported why).
 
     `project_name`: the Compose project, when it was started under another name than its folder's
@@ -128,7 +128,8 @@ def down(path: Path, extra_args: list[str], *, dry_run: bool, report: Report, pr
     else:
         files = ["-f", str(compose_file.resolve())] if path is not None and Path(path).is_file() else []
     env_args = [arg for path in env_files or [] for arg in ("--env-file", str(path))]
-    base = [*compose_command(), *(["-p", project_name] if project_name else []), *env_args, *files]
+    profile_args = [arg for name in profiles for arg in ("--profile", name)]
+    base = [*compose_command(), *(["-p", project_name] if project_name else []), *env_args, *files, *profile_args]
     stop_command = [*base, "stop"]
     down_command = [*base, "down", *extra_args]
     names = ", ".join(g.service for g in guarded)

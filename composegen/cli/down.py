@@ -17,7 +17,10 @@ import click
 @click.option("-f", "--file", "files", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
               help="Compose file, as `docker compose -f` (repeatable; passed on to Compose). Default: PATH, else "
                    "COMPOSE_FILE, else the compose file in the current folder.")
-def command(path, compose_args, dry_run, project_name, env_files, files) -> None:
+@click.option("--profile", "profiles", multiple=True, metavar="NAME",
+              help="Compose profile to enable, passed on to Compose (repeatable, as `docker compose --profile`; "
+                   "COMPOSE_PROFILES works too): a Postgres service under a profile is only stopped with it.")
+def command(path, compose_args, dry_run, project_name, env_files, files, profiles) -> None:
     """Stop the stack at PATH (a folder or compose file, default .), confirm that each Postgres service
     wrote a good dump at that stop, and only then run `docker compose down`.
 
@@ -31,5 +34,5 @@ def command(path, compose_args, dry_run, project_name, env_files, files) -> None
     if path is not None and str(path).startswith("-"):  # `composegen down -- --remove-orphans`: no PATH
         compose_args, path = (str(path), *compose_args), None
     status = down(path, list(compose_args), dry_run=dry_run, project_name=project_name, env_files=list(env_files) or None,
-                  files=files, report=lambda line: click.echo(f"composegen: {printable(line)}"))
+                  files=files, profiles=profiles, report=lambda line: click.echo(f"composegen: {printable(line)}"))
     raise SystemExit(status)

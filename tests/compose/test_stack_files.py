@@ -209,3 +209,11 @@ def test_down_dash_f_passes_every_file_on_to_compose(tmp_path):
     assert result.exit_code == 0, result.output
     main, prod = (str((tmp_path / name).resolve()) for name in ("compose.yaml", "prod.yaml"))
     assert f"-f {main} -f {prod} stop" in result.output
+
+
+def test_down_passes_profiles_on_to_compose(tmp_path):
+    write(tmp_path, {"compose.yaml": BASE.replace("${DB_IMAGE:-example/db:1}", "postgres:16"), ".env": "PGPASS=x\n"})
+    assert run("patch", "--fresh", "compose.yaml", cwd=tmp_path).exit_code == 0
+    result = run("down", "--profile", "db", "--profile", "tools", "--dry-run", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "--profile db --profile tools stop" in result.output
