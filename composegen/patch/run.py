@@ -147,9 +147,12 @@ def _defines_key(path: Path, name: str, key: str | None) -> bool:
     return isinstance(service, dict) and key in service
 
 
-def choose_services(loaded: LoadedCompose, name: str | None, project=None) -> list[PostgresService]:
-    """The services to patch: `name`, or every Postgres service composegen can patch (rule 18)."""
-    everything = find_postgres_services(loaded.data, project)
+def choose_services(loaded: LoadedCompose, name: str | None, project=None,
+                    everything: list[PostgresService] | None = None) -> list[PostgresService]:
+    """The services to patch: `name`, or every Postgres service composegen can patch (rule 18).
+    `everything`: find_postgres_services of the file, when the caller has it already."""
+    if everything is None:
+        everything = find_postgres_services(loaded.data, project)
     elsewhere = {s.name: s for s in everything if s.defined_in is not None}
     found = [s for s in everything if s.defined_in is None]
     path = loaded.path
@@ -373,11 +376,12 @@ def patch(request: PatchRequest) -> PatchResult:
         raise UserError("--migrate and --fresh exclude each other: --migrate dumps existing data, --fresh says there is none")
     loaded = load_compose(path)
     project = compose_project(loaded, request.env_files, stack)
-    services = choose_services(loaded, request.service, project)
+    everything = find_postgres_services(loaded.data, project)  # once: it walks every service of the file
+    services = choose_services(loaded, request.service, project, everything)
     folder = path.parent if str(path.parent) else Path(".")
     # Rule 18: the layout is decided over every Postgres service of the file, so patching one at a
     # time (--service) gives the same folders as patching all at once.
-    every = [s for s in find_postgres_services(loaded.data, project) if s.patchable and s.defined_in is None]
+    every = [s for s in everything if s.patchable and s.defined_in is None]
     every += [s for s in services if s.name not in {known.name for known in every}]  # --service, rule 16
     layout = dumps_layout.assign([(s.name, s.mapping) for s in every])
 
