@@ -71,6 +71,13 @@ class ComposeDocument:
             return self._postgres
         return [found for found in self._postgres if found.defined_in is None]
 
+    @property
+    def patch_command(self) -> str:
+        """The `composegen patch` command line for this file, naming its other files as they were named."""
+        if self.overrides and not self.auto_override:  # -f: patch must read the same files
+            return "composegen patch " + " ".join(f"-f {path}" for path in (self.path, *self.overrides))
+        return f"composegen patch {self.path}"
+
     def is_ignored(self, line: int, rule_keys: tuple[str, ...]) -> bool:
         for at in (line, line - 1):
             names = self.ignores.get(at)

@@ -217,3 +217,10 @@ def test_down_passes_profiles_on_to_compose(tmp_path):
     result = run("down", "--profile", "db", "--profile", "tools", "--dry-run", cwd=tmp_path)
     assert result.exit_code == 0, result.output
     assert "--profile db --profile tools stop" in result.output
+
+
+def test_lint_suggests_the_patch_command_with_the_same_files(tmp_path):
+    write(tmp_path, {"compose.yaml": BASE, "prod.yaml": PROD, ".env": "PGPASS=x\n"})
+    result = run("lint", "-f", "compose.yaml", "-f", "prod.yaml", cwd=tmp_path)
+    assert "fix: composegen patch -f compose.yaml -f prod.yaml" in result.output, result.output
+    assert run("patch", "-f", "compose.yaml", "-f", "prod.yaml", "--fresh", "--dry-run", cwd=tmp_path).exit_code == 0

@@ -12,7 +12,7 @@ def check(name, service, context):
     if hasattr(healthcheck, "get") and compose_model.healthcheck_runs_a_dump(healthcheck):
         line, column = value_position(healthcheck, "test") if "test" in healthcheck else key_position(service, "healthcheck")
         yield Issue(line, column, f"Postgres service '{name}' runs a dump as its healthcheck; "
-                    f"fix: composegen patch {context.document.path} (dumps run from the entrypoint's schedule)")
+                    f"fix: {context.document.patch_command} (dumps run from the entrypoint's schedule)")
 
 
 RULE = Rule(

@@ -19,7 +19,7 @@ def check(name, service, context):
     from composegen.patch.run import refusal
 
     reason = refusal(context.postgres)
-    fix = f"patch refuses it as it is: {reason}" if reason else f"fix: composegen patch {context.document.path}"
+    fix = f"patch refuses it as it is: {reason}" if reason else f"fix: {context.document.patch_command}"
     yield Issue(*context.service_position(), f"Postgres service '{name}' {what}; {fix}")
 
 

@@ -9,7 +9,7 @@ def check(name, service, context):
     if not found.patchable:
         yield Issue(*context.service_position(), f"Postgres service '{name}' runs {found.image}: {found.reason}, so "
                     f"composegen's dump/restore setup does not apply; fix: back its data up another way, or "
-                    f"move it to the official postgres image and run composegen patch {context.document.path}")
+                    f"move it to the official postgres image and run {context.document.patch_command}")
 
 
 RULE = Rule(

@@ -18,7 +18,7 @@ def check(document, context):
             others = ", ".join(f"'{other}'" for other in names if other != name)
             yield Issue(*item_position(services[name].get("volumes"), index), f"Postgres service '{name}' keeps "
                         f"its dumps in {folder}, as {others} does: a fresh start can restore the other service's "
-                        f"dump and retention deletes its dumps; fix: composegen patch {document.path} (gives "
+                        f"dump and retention deletes its dumps; fix: {document.patch_command} (gives "
                         f"each service ./data/<service>)")
 
 

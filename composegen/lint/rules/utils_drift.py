@@ -25,7 +25,7 @@ def check(name, service, context):
             stale.append(script)
     line, column = context.mount_position(contract.UTILS_DIR)
     shown = os.path.relpath(folder, context.document.folder)
-    fix = f"fix: composegen patch {context.document.path}"
+    fix = f"fix: {context.document.patch_command}"
     if missing:
         yield Issue(line, column, f"{shown}/ lacks {', '.join(missing)} (drift); {fix}")
     if stale:
