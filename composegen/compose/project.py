@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Mapping
 
 from composegen.compose import dotenv, interpolate
-from composegen.compose.load import LoadError, load_yaml_file
+from composegen.compose.load import LoadError, load_yaml_file, paused_gc
 from composegen.compose.model import split_volume_spec
 from composegen.errors import UserError
 
@@ -86,6 +86,12 @@ def load_project(main: Path, *, env_files: list[Path] | None = None, overrides: 
                  environ: Mapping[str, str] | None = None, main_data: object = None,
                  auto_override: bool = True) -> ComposeProject:
     """Compose's view of `main` (plus its overrides). `main_data`: the file already parsed (any mapping)."""
+    with paused_gc():  # a plain copy of every value: as for a parse, collections would find no garbage
+        return _load_project(main, env_files, overrides, environ, main_data, auto_override)
+
+
+def _load_project(main: Path, env_files: list[Path] | None, overrides: list[Path] | None,
+                  environ: Mapping[str, str] | None, main_data: object, auto_override: bool) -> ComposeProject:
     main = Path(main)
     folder = main.parent
     environment = project_environment(folder, env_files, environ)

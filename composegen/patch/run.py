@@ -299,7 +299,7 @@ class _TrimmedMatcher(difflib.SequenceMatcher):
     grows with the file times the repeats (4 s of a 1.6 MB file's patch). An edit touches one region."""
 
     def __init__(self, a: list[str], b: list[str]) -> None:
-        super().__init__(None, a, b, autojunk=True)
+        super().__init__(None, [], [])  # not a, b: difflib would index every line of b (a second per MB)
         self._a, self._b = a, b
 
     def get_opcodes(self):
