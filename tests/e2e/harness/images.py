@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,6 +244,13 @@ def _build_rootfs_tarballs(majors: list[int], log_dir: Path) -> None:
                 old.unlink(missing_ok=True)
 
 
+def _in_parallel(job, items: list, workers: int = 3) -> None:
+    """job(item) for every item, `workers` at a time; the first error is raised once all are done."""
+    with ThreadPoolExecutor(workers) as pool:
+        for future in [pool.submit(job, item) for item in items]:
+            future.result()
+
+
 def ensure_images(docker: str, specs: list[ImageSpec] | None = None, force: bool = False) -> list[str]:
     """Build whichever of `specs` (default: all) is missing or stale; returns the tags built.
 
@@ -267,18 +275,27 @@ def ensure_images(docker: str, specs: list[ImageSpec] | None = None, force: bool
         to_debootstrap = [m for m in missing_rootfs if force or not rootfs_tarball(m).is_file()]
         if to_debootstrap:
             _build_rootfs_tarballs(to_debootstrap, log_dir)
-        for major in missing_rootfs:
+
+        def import_rootfs(major: int) -> None:
             _say(f"docker import {rootfs_tarball(major).name} -> {rootfs_image(major)}")
             _run_logged([docker, "import", str(rootfs_tarball(major)), rootfs_image(major)],
-                        log_dir / "import.log")
+                        log_dir / f"import-{SUITES[major]}.log")
+
         replaced = [image_id for image_id in (_image_id(docker, s.tag) for s in stale) if image_id]
         env = dict(os.environ, DOCKER_BUILDKIT="0")  # the engine (20.10) predates the client's default
-        for spec in stale:
+
+        def build(spec: ImageSpec) -> None:
             _say(f"docker build {spec.tag}")
             began = time.monotonic()
             _run_logged([docker, "build", "--pull=false", "-t", spec.tag, *build_args(spec), str(INPUTS_DIR)],
                         log_dir / f"build-{spec.name}.log", env=env)
             _say(f"built {spec.tag} in {time.monotonic() - began:.0f} s")
+
+        # The imports, then the images on the rootfs, then the extension-like ones (FROM a test image):
+        # a few at a time (each is a few seconds of disk and one process, the engine does the rest).
+        _in_parallel(import_rootfs, missing_rootfs)
+        _in_parallel(build, [s for s in stale if s.base is None])
+        _in_parallel(build, [s for s in stale if s.base is not None])
         # The images these replace, and rootfs images of older recipes (tags of this module only).
         prefix = f"{ROOTFS_REPOSITORY}:"
         listed = subprocess.run([docker, "image", "ls", "--format", "{{.Repository}}:{{.Tag}}", ROOTFS_REPOSITORY],
