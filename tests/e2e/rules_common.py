@@ -124,5 +124,40 @@ def tcp_ready(stack) -> bool:
         return False
 
 
+def engine_now() -> str:
+    """Now, as the engine writes its timestamps (RFC 3339, UTC, nanoseconds: such strings sort as the
+    instants do). The engine runs on this machine: its clock is ours."""
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
+
+
+def probes_started_after(stack, since: str) -> int:
+    """How many healthcheck runs the engine finished that started after `since` (engine_now()); it
+    keeps the last five. The seed's scheduled dump is its healthcheck: each run is one."""
+    runs = (stack.inspect()["State"].get("Health") or {}).get("Log") or []
+    return sum(1 for run in runs if run.get("End") and _rfc3339(run["Start"]) > since)
+
+
+def _rfc3339(stamp: str) -> str:
+    # The engine's stamps carry nanoseconds and Z, or an offset of +00:00 (UTC here).
+    stamp = stamp.replace("+00:00", "Z")
+    head, _, frac = stamp.rstrip("Z").partition(".")
+    return f"{head}.{(frac + '000000000')[:9]}Z"
+
+
+def wait_for_scheduled_runs(stack, count: int, timeout: float = 120) -> None:
+    """Until `count` more scheduled runs have happened: composegen logs each (written, skipped or
+    failed); the seed's is its healthcheck. An event, not a time: a loaded machine may be slow."""
+    if stack.setup == "composegen":
+        seen = len([o for o in dump_outcomes(stack) if o[1] == "schedule"])
+        stack.wait_for(lambda: len([o for o in dump_outcomes(stack) if o[1] == "schedule"]) >= seen + count,
+                       timeout, what=f"{count} more scheduled dumps")
+    else:
+        since = engine_now()
+        stack.wait_for(lambda: probes_started_after(stack, since) >= count, timeout,
+                       what=f"{count} more healthcheck runs (the seed's scheduled dumps)")
+
+
 def sleep_until(deadline: float) -> None:
     time.sleep(max(0.0, deadline - time.monotonic()))

@@ -3,12 +3,10 @@ change (or a sequence moved by nextval alone) is."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from harness import create_rows
-from rules_common import cases, dump_files, dump_outcomes, is_complete_dump
+from rules_common import cases, dump_files, dump_outcomes, is_complete_dump, wait_for_scheduled_runs
 
 
 def _files(stack):
@@ -26,7 +24,7 @@ def test_rule06_idle_database_is_not_dumped_again(make_stack, setup, image):
     stack.psql("CREATE SEQUENCE s;", db="second")  # in another database: each one is looked at
     stack.psql("ANALYZE;")  # now: autovacuum's own analyze would be a change later
     changed_at = len(dump_outcomes(stack))
-    stack.wait_for(lambda: [p for p in dump_files(stack) if is_complete_dump(p)], 30, what="a first dump")
+    stack.wait_for(lambda: [p for p in dump_files(stack) if is_complete_dump(p)], 90, what="a first dump")
     if stack.setup == "composegen":
         # Settled: two scheduled runs logged after the statements above found nothing new. Skips logged
         # before them do not count (`up` waits for the healthcheck, and the 2 s schedule has run by then),
@@ -35,9 +33,9 @@ def test_rule06_idle_database_is_not_dumped_again(make_stack, setup, image):
         stack.wait_for(lambda: dump_outcomes(stack)[changed_at:].count(("skipped", "schedule")) >= 2, 90,
                        what="two scheduled skips after the changes")
     else:
-        time.sleep(3)
+        wait_for_scheduled_runs(stack, 1)
     idle = _files(stack)
-    time.sleep(7)  # three scheduled runs
+    wait_for_scheduled_runs(stack, 3)
     assert _files(stack) == idle, "an idle database was dumped again on schedule"
     stack.stop()
     assert _files(stack) == idle, "an idle database was dumped again at stop"
@@ -45,8 +43,8 @@ def test_rule06_idle_database_is_not_dumped_again(make_stack, setup, image):
         assert ("skipped", "stop") in dump_outcomes(stack)
     stack.start()
     stack.psql("INSERT INTO items (payload) VALUES ('one more');")
-    stack.wait_for(lambda: _files(stack) != idle, 20, what="a dump of one committed change")
-    time.sleep(3)
+    stack.wait_for(lambda: _files(stack) != idle, 60, what="a dump of one committed change")
+    wait_for_scheduled_runs(stack, 1)  # the dump of that change is complete and recorded
     changed = _files(stack)
     stack.psql("SELECT nextval('s');", db="second")  # no transaction id: only the sequence moves
-    stack.wait_for(lambda: _files(stack) != changed, 20, what="a dump of a sequence change")
+    stack.wait_for(lambda: _files(stack) != changed, 60, what="a dump of a sequence change")
