@@ -20,6 +20,28 @@ from harness.images import ImagesUnavailable, ensure_images
 from harness.stack import make_stack as _make_stack
 
 HERE = Path(__file__).resolve().parent
+# The stacks a test made, for its failure report (see pytest_runtest_makereport).
+STACKS_MADE = pytest.StashKey[list]()
+# Enough of each container's log to read why a stop, dump or restore went wrong.
+FAILURE_LOG_LINES = 300
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed e2e test's report carries its stacks' container logs, read before teardown removes
+    the containers: a fault seen once on a loaded CI machine can then be diagnosed from CI's output."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    for stack in item.stash.get(STACKS_MADE, []):
+        try:
+            logs = stack.compose("logs", "--no-color", "--timestamps", "--tail", str(FAILURE_LOG_LINES),
+                                 check=False, timeout=60)
+            text = (logs.stdout + logs.stderr).strip() or "(no container left)"
+        except Exception as exc:  # a report must never fail for want of logs
+            text = f"(logs unavailable: {exc})"
+        report.sections.append((f"container logs: {stack!r}", text))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -57,6 +79,7 @@ def make_stack(engine, test_images, tmp_path, request):
     test (containers, networks, volumes), pass or fail.
     """
     made = []
+    request.node.stash[STACKS_MADE] = made
 
     def factory(path: Path | None = None, **options):
         if path is None:
