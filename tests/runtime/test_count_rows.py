@@ -1,11 +1,15 @@
-"""cg_count_rows (lib.sh): the filter between pg_dumpall and the compressor passes every byte through
-and counts each table's COPY rows, under dash with mawk, busybox ash, and busybox's own awk."""
+"""cg_check_and_count (lib.sh): the new dump's compressed stream, as tee hands it on, is decompressed
+once, checked for its completion trailer and each table's COPY rows counted, with GNU's and busybox's
+userland (grep, awk)."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
+
 from composegen.row_counts import parse_counts, TableCount
+from test_lib import _compressors
 
 # pg_dumpall's shapes: plain, quoted and "-reuse-previous" \connect lines (a value in '...' with \' and
 # \\ escaped, as appendConnStrVal writes it), quoted identifiers, an empty
@@ -82,12 +86,21 @@ COPY public.u  FROM stdin;
 """
 
 
-def test_count_rows_passes_every_byte_and_counts(run_lib, tmp_path):
+COMPRESS = {"gz": "gzip -c", "zst": "zstd -q -c"}
+TRAILER = "-- PostgreSQL database cluster dump complete"
+
+
+def _check(run_lib, tmp_path, plain: str, ext: str):
+    (tmp_path / "plain").write_text(plain)
     counts = tmp_path / "dump.counts"
-    result = run_lib(f'cg_count_rows "{counts}"', input=DUMP)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == DUMP
-    assert list(run_lib.state.iterdir()) == []  # the fifo is gone
+    result = run_lib(f'{COMPRESS[ext]} <"{tmp_path}/plain" | cg_check_and_count {ext} "{counts}"')
+    return result, counts
+
+
+@pytest.mark.parametrize("ext", _compressors())
+def test_check_and_count_counts_each_copy_block(run_lib, tmp_path, ext):
+    result, counts = _check(run_lib, tmp_path, DUMP, ext)
+    assert (result.returncode, result.stdout) == (0, ""), result.stderr
     assert parse_counts(counts.read_text()) == [
         TableCount("app", "public.items", 6),
         TableCount("app", '"My Schema"."We""ird tbl"', 0),
@@ -96,11 +109,30 @@ def test_count_rows_passes_every_byte_and_counts(run_lib, tmp_path):
     ]
 
 
-def test_count_rows_without_tables_writes_the_header_only(run_lib, tmp_path):
-    counts = tmp_path / "dump.counts"
-    result = run_lib(f'cg_count_rows "{counts}"', input="--\n-- nothing\n--\n")
-    assert (result.returncode, result.stdout) == (0, "--\n-- nothing\n--\n")
+def test_check_and_count_without_tables_writes_the_header_only(run_lib, tmp_path):
+    result, counts = _check(run_lib, tmp_path, f"--\n-- nothing\n--\n\n--\n{TRAILER}\n--\n\n", "gz")
+    assert (result.returncode, result.stdout) == (0, ""), result.stderr
     assert parse_counts(counts.read_text()) == []
+
+
+@pytest.mark.parametrize("plain", [
+    DUMP.split(TRAILER)[0],  # cut before the trailer
+    DUMP.split("1\ta")[0],  # cut inside a COPY block
+    DUMP + "\\connect app\n",  # something pg_dumpall never writes after its trailer
+    "",
+], ids=["no-trailer", "inside-copy", "after-trailer", "empty"])
+def test_check_and_count_refuses_an_incomplete_dump(run_lib, tmp_path, plain):
+    result, _ = _check(run_lib, tmp_path, plain, "gz")
+    assert result.returncode == 1
+    assert result.stdout == f"it lacks the line '{TRAILER}' at its end (an incomplete dump)\n"
+
+
+@pytest.mark.parametrize("ext", _compressors())
+def test_check_and_count_refuses_a_truncated_compressed_stream(run_lib, tmp_path, ext):
+    (tmp_path / "plain").write_text(DUMP * 50)
+    result = run_lib(f'{COMPRESS[ext]} <"{tmp_path}/plain" | head -c 300 | cg_check_and_count {ext} "{tmp_path}/c"')
+    assert result.returncode == 1
+    assert result.stdout.startswith("it does not decompress (truncated or corrupt)")
 
 
 def test_counts_json_summarises_for_the_record(run_lib):
