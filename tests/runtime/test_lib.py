@@ -132,6 +132,11 @@ slash	tab'""")
     assert '"' not in text and "\\" not in text and "\n" not in text
 
 
+def test_json_text_keeps_text_and_drops_control_characters(run_lib):
+    result = run_lib("cg_json_text \"$(printf 'a\\001b\\177c\\033[1m\\tT\\r\\x00e')\" 'caf\u00e9' x")
+    assert result.stdout == "abc[1m T e caf\u00e9 x"
+
+
 def test_status_record_is_json(run_lib):
     _touch_dumps(run_lib.dumps, ["cluster-20260101T000000Z.sql.zst"])
     (run_lib.state / "baseline").write_text("1:2:;0\n")
@@ -263,3 +268,12 @@ def test_the_image_entrypoint_facts_agree_with_composegen(run_lib):
 
     result = run_lib('echo "$CG_ENV_ENTRYPOINT|$CG_OFFICIAL_ENTRYPOINT|$CG_OFFICIAL_CMD"')
     assert result.stdout == f"{stack.ENV_ENTRYPOINT}|{' '.join(stack.OFFICIAL_ENTRYPOINT)}|{' '.join(stack.OFFICIAL_CMD)}\n"
+
+
+def test_size_does_not_read_the_file(run_lib):
+    # busybox's `wc -c` reads the whole file: every scheduled tick's record sized the newest dump so
+    # (0.23 CPU s for a 32 MB dump). Here wc fails, as a file cannot be read: the size still comes.
+    path = run_lib.dumps / "cluster-20260101T000000Z.sql.zst"
+    path.write_bytes(b"x" * 12345)
+    result = run_lib(f'wc() {{ echo "wc read the file" >&2; return 1; }}; cg_size "{path}"')
+    assert (result.stdout, result.stderr) == ("12345\n", "")
