@@ -106,18 +106,24 @@ def dump_script(compress: str) -> str:
     return _CREDENTIALS_SH + f'pg_dumpall -U "${{user:-postgres}}" | {compress}'
 
 
-# The check of the new dump also counts its rows, with the runtime's own counting (lib.sh's
-# cg_count_rows, rendered as utils/lib.sh is, run by the image's bash): the counts file `verify` reads
-# beside every dump the runtime writes. Its output: the dump's last lines, this mark, the counts.
+# The check of the new dump also counts its rows, with the runtime's own check and counting (lib.sh's
+# cg_dump_marks and cg_count_marks, rendered as utils/lib.sh is, run by the image's bash): the counts
+# file `verify` reads beside every dump the runtime writes. Its output: this mark, then the counts.
+# Exit status: 0 good, 3 incomplete (the trailer is not the dump's last marked line), else it does
+# not decompress.
 _COUNTS_MARK = "--- composegen row counts ---"
+_INCOMPLETE = 3
 
 
 def check_script(decompress: str) -> str:
     from composegen.utils_scripts import render_utils
 
-    return (render_utils()["lib.sh"] + "\nset -o pipefail\nCG_STATE=$(mktemp -d) || exit 4\n"
-            f'{decompress} | cg_count_rows "$CG_STATE/counts" | tail -n 20\nrc=$?\n'
-            f"echo '{_COUNTS_MARK}'\ncat \"$CG_STATE/counts\" 2>/dev/null\nrm -rf \"$CG_STATE\"\nexit \"$rc\"\n")
+    return (render_utils()["lib.sh"] + "\nCG_STATE=$(mktemp -d) || exit 4\n"
+            f'{decompress} | cg_dump_marks | cg_count_marks "$CG_STATE/counts"\n'
+            'st=("${PIPESTATUS[@]}")\n'
+            f"echo '{_COUNTS_MARK}'\ncat \"$CG_STATE/counts\" 2>/dev/null\nrm -rf \"$CG_STATE\"\n"
+            "if ((st[0] != 0 || st[1] > 1)); then exit 1; fi\n"
+            f"exit \"${{st[2]}}\"\n")
 
 
 def take_dump(container_id: str, data_dir: Path, compression: str) -> Path:
@@ -134,11 +140,11 @@ def take_dump(container_id: str, data_dir: Path, compression: str) -> Path:
         if status != 0:
             raise UserError(f"the dump failed in container {container_id[:12]} (exit {status}): {_one_line(err)}")
         status, out, err = docker.exec_with_input(container_id, check_script(decompress), temp, shell="bash")
-        tail, _, counts = out.partition(f"\n{_COUNTS_MARK}\n")
+        _, _, counts = out.partition(f"{_COUNTS_MARK}\n")
+        if status == _INCOMPLETE:
+            raise UserError(f"the dump is incomplete (no '{contract.TRAILER}' line at its end): nothing patched")
         if status != 0:
             raise UserError(f"the dump does not decompress ({_one_line(err)}): nothing patched")
-        if contract.TRAILER not in tail.splitlines():
-            raise UserError(f"the dump is incomplete (no '{contract.TRAILER}' line): nothing patched")
         try:
             row_counts.parse_counts(counts)
         except row_counts.CountsError as exc:
