@@ -18,7 +18,7 @@ from measure import MeasureError, median, shell_in_container
 
 RESTORED_LINE = re.compile(r"restored (?P<file>\S+) .*? in (?P<seconds>[0-9]+(?:\.[0-9]+)?) s")
 PLAIN_IN_SEED = "/tmp/cgbench-restore.sql"
-GOAL = 1.2
+GOAL = 1.0  # issue 15: the restore step no slower than psql -f of the same dump
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,22 @@ def measure_ours(stack, timeout: float) -> OursRestore:
     newest dump; the stack is left running. Reads the log of this container only (a new one)."""
     stack.down()
     started = time.perf_counter()
-    stack.up(wait_healthy=False, timeout=timeout)
+    # Postgres alone: the app waits for it to be healthy (depends_on), and the healthcheck probes
+    # are an hour apart from now on (the idle step), so `up` of the whole stack would block there.
+    stack.up(wait=False)
+    stack.wait_for(lambda: _accepts_tcp(stack), timeout, interval=0.2, what=f"{stack} accepting TCP after the restore")
     up_s = time.perf_counter() - started
     match = RESTORED_LINE.search(stack.logs())
     if match is None:
         raise MeasureError("the container log has no 'restored ... in N s' line: nothing was restored")
     dump = stack.data_dir / Path(match["file"]).name
     return OursRestore(up_s, float(match["seconds"]), dump)
+
+
+def _accepts_tcp(stack) -> bool:
+    if stack.state()["Status"] in ("exited", "dead"):
+        raise MeasureError(f"postgres exited while restoring:\n{stack.logs()[-2000:]}")
+    return stack.exec(["pg_isready", "-q", "-h", "127.0.0.1", "-U", stack.user, "-d", stack.db]).returncode == 0
 
 
 def reset_cluster(seed_stack) -> None:
