@@ -1,4 +1,4 @@
-"""The counts file beside each dump: what the runtime writes (cg_count_rows, run under dash/mawk,
+"""The counts file beside each dump: what the runtime writes (cg_count_marks, run under dash/mawk,
 busybox ash and busybox's awk) and how composegen reads it (composegen.row_counts)."""
 
 from __future__ import annotations
