@@ -8,7 +8,7 @@ import os
 
 from harness import create_rows, image_tag, populate
 from harness.data import snapshot
-from harness.stack import AS_WRITTEN, _yaml_dump, _yaml_load
+from harness.stack import _yaml_dump, _yaml_load
 from rules_common import composegen_lines, dump_files, dump_outcomes, status_record
 
 SECRETS = {"pg_user": "POSTGRES_USER", "pg_password": "POSTGRES_PASSWORD", "pg_db": "POSTGRES_DB"}
@@ -34,8 +34,7 @@ def _credentials_from_secrets(stack) -> None:
 
 def test_file_credentials_round_trip(make_stack):
     # One flavour: reading the files is bash's own `$(<file)`, the same with either userland.
-    stack = make_stack(image=image_tag(15, "dash"), user="owner", db="records", app_connections=0,
-                       healthcheck_interval=AS_WRITTEN)
+    stack = make_stack(image=image_tag(15, "dash"), user="owner", db="records", app_connections=0)
     _credentials_from_secrets(stack)
     stack.up()
     populate(stack)

@@ -18,7 +18,6 @@ import pytest
 
 from harness import FLAVOURS, count_rows, create_rows, image_tag, populate
 from harness.images import IMAGES, REPOSITORY
-from harness.stack import AS_WRITTEN
 
 # What every test image must show, written from ../shared/postgres-image-contract.md and the issue's
 # list of images, not from the harness's build arguments: a wrong build argument fails here.
@@ -383,8 +382,7 @@ def test_composegen_stack_folder_is_what_init_writes(engine, tmp_path):
     from harness.stack import make_stack as write_stack
 
     stack = write_stack(tmp_path / "s", engine, image="15-dash", app_connections=1, schedule="2s", keep=4,
-                        compression="gzip", stop_grace_period="7s", extra_env={"EXTRA": "x"},
-                        healthcheck_interval=AS_WRITTEN)
+                        compression="gzip", stop_grace_period="7s", extra_env={"EXTRA": "x"})
     written = stack.compose_file.read_text()
     assert written.startswith("# app: written by composegen")  # init's header, not the harness's
     assert "EXTRA" not in written and "7s" not in written
@@ -409,19 +407,6 @@ def test_composegen_stack_folder_is_what_init_writes(engine, tmp_path):
     assert app["depends_on"]["postgres"]["condition"] == "service_healthy"
     # `config` prints a literal `$` escaped again: "$$" here means the shell gets "$APP_CONNECTIONS".
     assert '"$$APP_CONNECTIONS"' in app["command"][2]
-
-
-def test_composegen_stack_checks_health_every_second_unless_as_written(engine, tmp_path):
-    """By default the override sets the healthcheck interval alone (1 s: `up` then waits for the
-    server, not for Docker's first check 10 s after the start); compose.yaml keeps init's 10 s."""
-    from harness.stack import TEST_HEALTHCHECK_INTERVAL, make_stack as write_stack
-
-    stack = write_stack(tmp_path / "s", engine, image="15-dash", app_connections=1)
-    assert "interval: 10s" in stack.compose_file.read_text()
-    config = json.loads(stack.compose("config", "--format", "json").stdout)
-    healthcheck = config["services"]["postgres"]["healthcheck"]
-    assert (TEST_HEALTHCHECK_INTERVAL, healthcheck["interval"]) == ("1s", "1s")
-    assert (healthcheck["timeout"], healthcheck["retries"], healthcheck["start_period"]) == ("10s", 3, "10m0s")
 
 
 def test_seed_stack_folder_is_what_compose_reads(engine, tmp_path):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from harness import create_rows
-from harness.stack import AS_WRITTEN, _yaml_dump, _yaml_load
+from harness.stack import _yaml_dump, _yaml_load
 from rules_common import (cases, dump_files, dump_outcomes, engine_now, is_complete_dump, postmaster_pid,
                           probes_started_after)
 
@@ -27,7 +27,7 @@ def _disable_healthcheck(stack) -> None:
     raises=TimeoutError))  # the wait for a scheduled dump is the check that fails on it
 def test_rule05_schedule_runs_without_healthcheck(make_stack, setup, image):
     # Its healthcheck is disabled in compose.yaml itself: no override of it.
-    stack = make_stack(image=image, setup=setup, schedule="2s", healthcheck_interval=AS_WRITTEN)
+    stack = make_stack(image=image, setup=setup, schedule="2s")
     _disable_healthcheck(stack)
     stack.up(wait_healthy=False)
     create_rows(stack, 100)

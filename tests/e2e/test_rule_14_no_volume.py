@@ -8,17 +8,13 @@ import pytest
 
 from harness import create_rows
 from harness.data import count_rows
-from harness.stack import AS_WRITTEN
-from rules_common import DASH_15, cases
+from rules_common import cases
 
 
 @pytest.mark.parametrize("setup, image", cases(
     "the seed leaves the image's anonymous PGDATA volume behind at every down"))
 def test_rule14_no_volume_left_and_data_survives_restarts(make_stack, setup, image):
-    # On 15-dash with init's own 10 s healthcheck interval: every start path (up, restart, stop/start,
-    # crash/start, recreate) as a user's stack runs it; the other stacks use the harness's 1 s.
-    stack = make_stack(image=image, setup=setup,
-                       **({"healthcheck_interval": AS_WRITTEN} if image == DASH_15 else {}))
+    stack = make_stack(image=image, setup=setup)
     stack.up()
     create_rows(stack, 500)
     stack.restart()

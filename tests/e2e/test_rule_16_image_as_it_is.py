@@ -14,7 +14,6 @@ import pytest
 from harness import EXTENSION_IMAGE, image_tag, populate
 from harness.images import EXTENSION_CONFIG_FILE, EXTENSION_PRELOAD
 from harness.data import snapshot
-from harness.stack import AS_WRITTEN
 from rules_common import dump_outcomes
 
 USER_FILE = """\
@@ -51,7 +50,7 @@ def renamed_image(engine):
 
 def _user_stack(make_stack, image: str):
     """A stack folder holding only the user's own compose file (and .env), not patched yet."""
-    stack = make_stack(image=image_tag(15, "dash"), app_connections=0, healthcheck_interval=AS_WRITTEN)
+    stack = make_stack(image=image_tag(15, "dash"), app_connections=0)
     shutil.rmtree(stack.utils_dir)
     shutil.rmtree(stack.data_dir)
     stack.compose_file.write_text(USER_FILE.format(image=image))

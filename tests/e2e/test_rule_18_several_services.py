@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 
-from harness.stack import AS_WRITTEN, _yaml_dump, _yaml_load
+from harness.stack import _yaml_dump, _yaml_load
 
 GOOD = re.compile(r"cluster-\d{8}T\d{6}Z\.sql\.(zst|gz)")
 
@@ -43,7 +43,7 @@ def good_dumps(folder) -> list[str]:
 
 
 def test_two_services_keep_their_own_data_and_dumps(make_stack):
-    stack = make_stack(image="15-dash", app_connections=0, keep=2, healthcheck_interval=AS_WRITTEN)
+    stack = make_stack(image="15-dash", app_connections=0, keep=2)
     doc = _yaml_load(stack.compose_file)
     # The layout an older composegen left with `patch --service` run once per service: one ./data for both.
     doc["services"]["auth"] = copy.deepcopy(doc["services"]["postgres"])

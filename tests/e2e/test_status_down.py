@@ -15,7 +15,6 @@ import sys
 import pytest
 
 from harness import flavour_images
-from harness.stack import AS_WRITTEN
 
 ROWS = 500
 
@@ -38,7 +37,7 @@ def status_json(stack, *extra: str) -> tuple[int, dict]:
 
 @pytest.mark.parametrize("image", flavour_images())
 def test_down_confirms_the_stop_dump_then_removes(make_stack, image):
-    stack = make_stack(image=image, healthcheck_interval=AS_WRITTEN)
+    stack = make_stack(image=image)
     stack.up()
     stack.psql(f"CREATE TABLE t AS SELECT g AS id FROM generate_series(1, {ROWS}) g;")
 
@@ -63,7 +62,7 @@ def test_down_confirms_the_stop_dump_then_removes(make_stack, image):
 
 
 def test_down_leaves_an_already_stopped_stack_stopped(make_stack):
-    stack = make_stack(image="15-dash", healthcheck_interval=AS_WRITTEN)
+    stack = make_stack(image="15-dash")
     stack.up()
     stack.stop(service=None)
     result = composegen(stack, "down", str(stack.dir))
@@ -83,7 +82,7 @@ def test_down_refuses_the_seed_which_records_no_stop_dump(make_stack):
 
 
 def test_status_on_a_running_stack_after_a_manual_dump(make_stack):
-    stack = make_stack(image="15-dash", healthcheck_interval=AS_WRITTEN)
+    stack = make_stack(image="15-dash")
     stack.up()
     dumped = stack.exec(["/utils/dump"])
     assert dumped.returncode == 0, dumped.stderr
@@ -99,7 +98,7 @@ def test_status_on_a_running_stack_after_a_manual_dump(make_stack):
 
 
 def test_down_accepts_a_stop_dump_skipped_as_unchanged(make_stack):
-    stack = make_stack(image="15-busybox", healthcheck_interval=AS_WRITTEN)
+    stack = make_stack(image="15-busybox")
     stack.up()
     stack.psql("CREATE TABLE t (id int); INSERT INTO t VALUES (1);")
     assert stack.exec(["/utils/dump"]).returncode == 0
@@ -113,7 +112,7 @@ def test_down_accepts_a_stop_dump_skipped_as_unchanged(make_stack):
 def test_down_leaves_the_stack_stopped_when_the_stop_dump_is_killed(make_stack):
     """No grace period: Docker kills the container before the stop-time dump, no record is written at
     this stop, and down must not remove the containers (the data is still in their PGDATA)."""
-    stack = make_stack(image="17-dash", stop_grace_period="0s", healthcheck_interval=AS_WRITTEN)
+    stack = make_stack(image="17-dash", stop_grace_period="0s")
     stack.up()
     stack.psql("CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 1000000) g;")
     result = composegen(stack, "down", str(stack.dir))

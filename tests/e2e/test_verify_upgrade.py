@@ -21,7 +21,6 @@ import pytest
 
 from harness.data import count_rows, create_database, create_rows, snapshot
 from harness.images import MAJORS, image_tag
-from harness.stack import AS_WRITTEN
 
 # The newest test major and the one before it (17 -> 18).
 NEXT = max(MAJORS)
@@ -99,7 +98,7 @@ def test_verify_good_dump_next_major_lost_rows_and_alerts(make_stack, engine, no
     from prometheus_client.parser import text_string_to_metric_families
 
     # The Alpine-like flavour: busybox's tee, grep and awk count the rows at dump time.
-    stack = make_stack(image=image_tag(OLD, "busybox"), app_connections=0, healthcheck_interval=AS_WRITTEN)
+    stack = make_stack(image=image_tag(OLD, "busybox"), app_connections=0)
     already = set(_throwaways(engine))
 
     # Bad input before any dump: one clear line, exit 2, nothing written.
@@ -210,7 +209,7 @@ def _changed_lines(before: bytes, after: bytes) -> list[tuple[bytes, bytes]]:
 
 
 def test_upgrade_to_next_major_keeps_every_row_and_changes_only_the_image_line(make_stack, engine):
-    stack = make_stack(image=image_tag(OLD, "dash"), app_connections=1, healthcheck_interval=AS_WRITTEN)
+    stack = make_stack(image=image_tag(OLD, "dash"), app_connections=1)
     stack.up()
     create_rows(stack, 800)
     create_database(stack, "second", 30)
@@ -238,7 +237,7 @@ def test_upgrade_to_next_major_keeps_every_row_and_changes_only_the_image_line(m
 
 
 def test_upgrade_to_broken_image_rolls_back_to_the_old_major(make_stack, engine, broken_image):
-    stack = make_stack(image=image_tag(OLD, "dash"), app_connections=1, healthcheck_interval=AS_WRITTEN)
+    stack = make_stack(image=image_tag(OLD, "dash"), app_connections=1)
     stack.up()
     create_rows(stack, 700)
     dump_now(stack)

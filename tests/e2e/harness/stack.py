@@ -31,16 +31,7 @@ PROJECT_PREFIX = "cgtest"  # every compose project of the harness: cgtest-<8 hex
 # The seed's own grace period is 5m: a test that stops it with a client attached would wait that
 # long. Tests assert far shorter limits, so 20 s shows the failure without the wait.
 SEED_TEST_GRACE = "20s"
-_SETUP_DEFAULT = "setup default"  # healthcheck_interval not given: see make_stack()
-# healthcheck_interval=AS_WRITTEN: the composegen stack keeps init's 10 s interval, untouched.
-AS_WRITTEN = "as written"
-# The composegen stacks' interval unless a test asks otherwise. Docker runs a container's first check
-# one interval after it starts (this engine, 20.10, has no start_interval), so init's 10 s made every
-# up/start/restart wait 10-20 s for "healthy" where the server was ready in 3-8: 1 s turns that wait
-# into the event itself (the first check after the server is ready). The check, its timeout, retries
-# and start period stay init's; the tests that run composegen's own commands on the folder, and one
-# rule test of every start path (rule 14 on 15-dash), keep the 10 s as written.
-TEST_HEALTHCHECK_INTERVAL = "1s"
+_SETUP_DEFAULT = "setup default"  # healthcheck_interval not given: the setup's own
 # Paths where the test images declare VOLUMEs: the seed's app mounts a tmpfs there so it creates no
 # anonymous volume (volumes_left() must only show what the Postgres service leaves).
 IMAGE_VOLUME_PATHS = ["/var/lib/postgresql", "/var/lib/postgresql/data"]
@@ -420,9 +411,8 @@ def make_stack(path: Path, engine: Engine, *, image: str, setup: str = "composeg
     `image`: a test image, short ("15-dash") or full tag. composegen: the files `composegen init`
     writes, with `schedule`, `keep`, `compression`, `user` and `db`;
     `init_args` are more `composegen init` options (e.g. `--user`); `extra_env`,
-    `stop_grace_period` and `healthcheck_interval` go to compose.override.yaml, so the generated
-    values (5m grace) apply unless a test asks otherwise; the healthcheck interval is
-    TEST_HEALTHCHECK_INTERVAL unless `healthcheck_interval` (AS_WRITTEN: init's 10 s). The seed: its own
+    `stop_grace_period` and `healthcheck_interval` (when given) go to compose.override.yaml, so the
+    generated values (5m grace, 10s interval) apply unless a test asks otherwise. The seed: its own
     files; `stop_grace_period=None` gives it SEED_TEST_GRACE instead of its 5m; its healthcheck (its
     dump schedule, 1h) unless `healthcheck_interval`.
     """
@@ -434,16 +424,14 @@ def make_stack(path: Path, engine: Engine, *, image: str, setup: str = "composeg
     if any(path.iterdir()):
         raise FileExistsError(f"{path} is not empty")
     extra_env = {k: str(v) for k, v in (extra_env or {}).items()}
+    interval = None if healthcheck_interval is _SETUP_DEFAULT else healthcheck_interval
     if setup == "composegen":
-        interval = {_SETUP_DEFAULT: TEST_HEALTHCHECK_INTERVAL, AS_WRITTEN: None}.get(healthcheck_interval,
-                                                                                   healthcheck_interval)
         _composegen_files(path, tag, user, db, schedule, keep, compression, app_connections, init_args)
         override = _override(extra_env, stop_grace_period, interval)
         if override:
             _yaml_dump(override, path / OVERRIDE_FILE)
         password = _password_as_compose_reads_it(engine, path)
     else:
-        interval = None if healthcheck_interval in (_SETUP_DEFAULT, AS_WRITTEN) else healthcheck_interval
         _seed_files(path)
         postgres = _seed_service(tag, user, db, extra_env, stop_grace_period, interval)
         services = {"postgres": postgres}
